@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/maestro-go/maestro/pgen"
+	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/store"
+	"github.com/maestro-go/maestro/study"
+)
+
+// runOptions are the flags of `maestro run`.
+type runOptions struct {
+	attempts, rlimit, throttle, sleep int
+	dry, fg, hashws, yes, no, usetmp  bool
+	pgen, out                         string
+	pargs                             []string
+}
+
+func (a *App) run(args []string) error {
+	var o runOptions
+	fs := a.flagSet("run", "[options] SPEC")
+	fs.IntVarP(&o.attempts, "attempts", "a", 1, "submission attempts (>= 1) before a step is marked FAILED")
+	fs.IntVarP(&o.rlimit, "rlimit", "r", 1, "restarts (>= 0) of a timed-out step with a restart cmd; 0 = unlimited")
+	fs.IntVarP(&o.throttle, "throttle", "t", 0, "max jobs in flight (>= 0); 0 = no limit")
+	fs.IntVarP(&o.sleep, "sleeptime", "s", 60, "seconds between scheduler status checks")
+	fs.BoolVar(&o.dry, "dry", false, "write the study directory and every script; launch nothing")
+	fs.StringVarP(&o.pgen, "pgen", "p", "", "Python parameter generator file; replaces global.parameters")
+	fs.StringArrayVar(&o.pargs, "pargs", nil, "KEY:VALUE argument for the pgen (repeatable)")
+	fs.StringVarP(&o.out, "out", "o", "", "exact study directory (no timestamp); overrides OUTPUT_PATH")
+	fs.BoolVar(&o.fg, "fg", false, "run the conductor in the foreground")
+	fs.BoolVar(&o.hashws, "hashws", false, "name parameterized workspaces by the md5 of their combination")
+	fs.BoolVarP(&o.yes, "autoyes", "y", false, "answer yes to every prompt")
+	fs.BoolVarP(&o.no, "autono", "n", false, "answer no to every prompt")
+	fs.BoolVar(&o.usetmp, "usetmp", false, "write scripts to a temporary directory removed at the end")
+	if err := parse(fs, singleDashLong(args, "fg")); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("run takes exactly one study spec, got %d (see maestro run --help)", fs.NArg())
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	s, err := spec.Load(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	for _, w := range s.Warnings {
+		a.Log.Debugf("%s", w)
+	}
+	opt := study.Options{Out: o.out, HashWS: o.hashws, Dry: o.dry, UseTmp: o.usetmp, Pgen: o.pgen, Now: a.Now(),
+		Settings: store.Settings{Attempts: o.attempts, RLimit: o.rlimit, Throttle: o.throttle, SleepSecs: o.sleep}}
+	dir, err := study.Dir(s, opt)
+	if err != nil {
+		return err
+	}
+	if o.pgen != "" {
+		pargs, err := parsePargs(o.pargs)
+		if err != nil {
+			return err
+		}
+		if s.Params, err = pgen.Run(pgen.Request{File: o.pgen, Spec: s, Pargs: pargs, OutputPath: dir, Stdout: a.Out}); err != nil {
+			return err
+		}
+	}
+	st, err := study.New(s, dir, opt)
+	if err != nil {
+		return err
+	}
+	for _, w := range st.Warnings {
+		a.Log.Warnf("%s", w)
+	}
+	yes := o.yes || o.dry
+	if st.Exists() {
+		if o.no || !yes && !a.ask("Output path already exists. Would you like to overwrite it? [yn] ") {
+			fmt.Fprintln(a.Out, "Opting to quit -- not cleaning up old out path.")
+			return nil
+		}
+		if err := removeStudy(dir); err != nil {
+			return err
+		}
+	}
+	if o.no || !yes && !a.ask("Would you like to launch the study? [yn] ") {
+		fmt.Fprintln(a.Out, "Opting to quit -- nothing was written.")
+		return nil
+	}
+	if err := st.Write(a.Environ()); err != nil {
+		return err
+	}
+	if o.dry {
+		fmt.Fprintf(a.Out, "Dry run: %d steps written to %s\n", len(st.Graph.Nodes), dir)
+		return nil
+	}
+	return a.launch(dir, o.fg)
+}
+
+func (o *runOptions) check() error {
+	switch {
+	case o.attempts < 1:
+		return errors.New("--attempts must be at least 1")
+	case o.rlimit < 0:
+		return errors.New("--rlimit must be 0 (unlimited) or more")
+	case o.throttle < 0:
+		return errors.New("--throttle must be 0 (no limit) or more")
+	case o.sleep < 0:
+		return errors.New("--sleeptime must be 0 or more seconds")
+	case len(o.pargs) > 0 && o.pgen == "":
+		return errors.New("--pargs needs --pgen: the arguments are for a parameter generator")
+	case o.yes && o.no:
+		return errors.New("choose one of --autoyes and --autono")
+	}
+	return nil
+}
+
+// singleDashLong rewrites the Python tool's single-dash long flags (-fg) so
+// that pflag does not read them as a cluster of short flags.
+func singleDashLong(args []string, names ...string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		for _, n := range names {
+			if a == "-"+n {
+				out[i] = "--" + n
+			}
+		}
+		if a == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+	}
+	return out
+}
+
+// removeStudy deletes an existing output path the user chose to overwrite,
+// refusing while a conductor is driving it.
+func removeStudy(dir string) error {
+	if pid := runningConductor(dir); pid > 0 {
+		return fmt.Errorf("%s is being run by conductor pid %d; cancel it first (maestro cancel %s)", dir, pid, dir)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("cannot remove the old output path: %w", err)
+	}
+	return nil
+}
+
+// parsePargs splits KEY:VALUE pairs at the first colon, stripping both.
+func parsePargs(pargs []string) (map[string]string, error) {
+	out := make(map[string]string, len(pargs))
+	for _, p := range pargs {
+		k, v, ok := strings.Cut(p, ":")
+		if !ok {
+			return nil, fmt.Errorf("--pargs '%s' is not KEY:VALUE", p)
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out, nil
+}

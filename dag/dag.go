@@ -1,0 +1,99 @@
+// Package dag expands a study spec into its execution DAG (REFERENCE §4):
+// one node per step and parameter combination, with the edges between them.
+package dag
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"path/filepath"
+	"strings"
+
+	"github.com/maestro-go/maestro/spec"
+)
+
+// Graph is the execution DAG of a study.
+type Graph struct {
+	Dir      string  // absolute study directory
+	Nodes    []*Node // in expansion order, which is topological
+	Warnings []string
+}
+
+// Node is one expanded step.
+type Node struct {
+	Name     string     // <step> or <step>_<combo>
+	StepName string     // the step as written in the spec
+	Combo    string     // combination string; "" for an unparameterized step
+	Dir      string     // workspace relative to the study directory
+	Script   string     // script file name without extension
+	Step     *spec.Step // the step with every token of this combination substituted
+	Params   []spec.KV  // used parameters and their values, in spec order
+	Parents  []int32
+	Children []int32
+}
+
+// Workspace returns the node's absolute workspace.
+func (g *Graph) Workspace(n *Node) string { return g.Dir + "/" + n.Dir }
+
+// Order returns node indexes breadth-first from the root: the order status
+// tables list steps in.
+func (g *Graph) Order() []int32 {
+	order := make([]int32, 0, len(g.Nodes))
+	seen := make([]bool, len(g.Nodes))
+	for i, n := range g.Nodes {
+		if len(n.Parents) == 0 {
+			order = append(order, int32(i))
+			seen[i] = true
+		}
+	}
+	for head := 0; head < len(order); head++ {
+		for _, c := range g.Nodes[order[head]].Children {
+			if !seen[c] {
+				seen[c] = true
+				order = append(order, c)
+			}
+		}
+	}
+	return order
+}
+
+// SafeName keeps only the characters the Python tool allows in workspace
+// names ([-_.() A-Za-z0-9]) and guarantees the result is one harmless path
+// component: never empty, never "." or "..", never longer than a file name
+// may be.
+func SafeName(s string) string {
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if !safeByte(s[i]) {
+			ok = false
+			break
+		}
+	}
+	if !ok {
+		b := make([]byte, 0, len(s))
+		for i := 0; i < len(s); i++ {
+			if safeByte(s[i]) {
+				b = append(b, s[i])
+			}
+		}
+		s = string(b)
+	}
+	if strings.Trim(s, ".") == "" {
+		s = "_" + s
+	}
+	if len(s) > 200 {
+		sum := md5.Sum([]byte(s))
+		s = s[:160] + "-" + hex.EncodeToString(sum[:8])
+	}
+	return s
+}
+
+func safeByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '(' || c == ')' || c == ' '
+}
+
+// Within reports whether path lies inside dir (both cleaned, absolute).
+func Within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}

@@ -1,0 +1,426 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+var (
+	topKeys   = []string{"description", "env", "batch", "study", "global.parameters"}
+	envKeys   = []string{"variables", "labels", "dependencies", "sources"}
+	depKeys   = []string{"paths", "git"}
+	pathKeys  = []string{"name", "path"}
+	gitKeys   = []string{"name", "path", "url", "tag", "branch", "hash"}
+	stepKeys  = []string{"name", "description", "run"}
+	paramKeys = []string{"values", "label"}
+	batchKeys = []string{"type", "shell", "host", "bank", "queue", "nodes", "procs", "gpus",
+		"reservation", "qos", "version", "args", "uri", "flux_uri"}
+	batchTypes = []string{"local", "slurm", "lsf", "flux"}
+)
+
+// Load reads and validates the spec file at path.
+func Load(path string) (*Spec, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read study spec: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("cannot read study spec: %s is a directory", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSpecBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read study spec: %w", err)
+	}
+	if len(data) > MaxSpecBytes {
+		return nil, errorf(Pos{File: path}, "the spec is larger than %d MiB; refusing it", MaxSpecBytes>>20)
+	}
+	s, err := Parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	s.Path, s.Root = abs, filepath.Dir(abs)
+	return s, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// Parse decodes and validates spec text; name is used in messages.
+func Parse(data []byte, name string) (s *Spec, err error) {
+	if len(data) > MaxSpecBytes {
+		return nil, errorf(Pos{File: name}, "the spec is larger than %d MiB; refusing it", MaxSpecBytes>>20)
+	}
+	defer func() {
+		// The YAML library panics on a few pathological inputs; a user must
+		// see a message, never a stack trace.
+		if r := recover(); r != nil {
+			s, err = nil, errorf(Pos{File: name}, "YAML syntax error: %v", r)
+		}
+	}()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlError(data, name, err)
+	}
+	d := &decoder{file: name}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, errorf(Pos{File: name, Line: 1, Col: 1}, "the study spec is empty.")
+	}
+	s = &Spec{Path: name, Root: filepath.Dir(name), Batch: Batch{Type: "local", Shell: "/bin/bash"}}
+	if err := d.spec(doc.Content[0], s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// yamlError turns a YAML library error into file:line:col form; the library
+// gives only the line, so the column is that line's first non-blank.
+func yamlError(data []byte, name string, err error) error {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return errorf(Pos{File: name}, "YAML syntax error: %s", strings.TrimPrefix(msg, "yaml: "))
+	}
+	line, _ := strconv.Atoi(m[1])
+	col := 1
+	lines := bytes.Split(data, []byte("\n"))
+	if line >= 1 && line <= len(lines) {
+		col += len(lines[line-1]) - len(bytes.TrimLeft(lines[line-1], " \t"))
+	}
+	return errorf(Pos{File: name, Line: line, Col: col}, "YAML syntax error: %s", m[2])
+}
+
+func (d *decoder) spec(root *yaml.Node, s *Spec) error {
+	top, err := d.mapping(root, "the study spec")
+	if err != nil {
+		return err
+	}
+	for _, e := range top {
+		if !contains(topKeys, e.key) {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: ignoring top-level key '%s' (not a Maestro key)", d.pos(e.k), e.key))
+		}
+	}
+	if err := d.require(root, top, []string{"description", "study"}, "the study spec"); err != nil {
+		return err
+	}
+	if err := d.description(find(top, "description").v, s); err != nil {
+		return err
+	}
+	if e := find(top, "env"); e != nil {
+		if err := d.env(e.v, s); err != nil {
+			return err
+		}
+	}
+	if e := find(top, "batch"); e != nil {
+		if err := d.batch(e.v, &s.Batch, s); err != nil {
+			return err
+		}
+	}
+	if err := d.study(find(top, "study").v, s); err != nil {
+		return err
+	}
+	if e := find(top, "global.parameters"); e != nil {
+		if err := d.parameters(e.v, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *decoder) description(n *yaml.Node, s *Spec) error {
+	entries, err := d.mapping(n, "description")
+	if err != nil {
+		return err
+	}
+	if err := d.require(n, entries, []string{"name", "description"}, "description"); err != nil {
+		return err
+	}
+	if s.Name, err = d.text(find(entries, "name").v, "description.name"); err != nil {
+		return err
+	}
+	s.Description, err = d.text(find(entries, "description").v, "description.description")
+	return err
+}
+
+func (d *decoder) env(n *yaml.Node, s *Spec) error {
+	if n.Kind == yaml.ScalarNode && resolveScalar(n).Kind == KindNull {
+		return nil
+	}
+	entries, err := d.mapping(n, "env")
+	if err != nil {
+		return err
+	}
+	if err := d.checkKeys(entries, envKeys, "env"); err != nil {
+		return err
+	}
+	names := map[string]Pos{}
+	for _, group := range []struct {
+		key string
+		dst *[]Var
+	}{{"variables", &s.Variables}, {"labels", &s.Labels}} {
+		e := find(entries, group.key)
+		if e == nil || isNull(e.v) {
+			continue
+		}
+		vars, err := d.mapping(e.v, "env."+group.key)
+		if err != nil {
+			return err
+		}
+		for _, v := range vars {
+			sc, err := d.scalar(v.v, group.key+"."+v.key+" of env")
+			if err != nil {
+				return err
+			}
+			if sc.Kind == KindNull || sc.Kind == KindBool || sc.Text == "" {
+				return errorf(d.pos(v.v), "The value '%s' in field %s.%s of env is not of type 'string' or 'number'.", sc.Text, group.key, v.key)
+			}
+			if _, dup := names[v.key]; dup {
+				return errorf(d.pos(v.k), "Variable name '%s' is already taken. All variable names must be unique.", v.key)
+			}
+			names[v.key] = d.pos(v.k)
+			*group.dst = append(*group.dst, Var{Name: v.key, Value: sc.Text, Kind: sc.Kind, Pos: d.pos(v.v)})
+		}
+	}
+	if e := find(entries, "dependencies"); e != nil && !isNull(e.v) {
+		if err := d.dependencies(e.v, s, names); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && resolveScalar(n).Kind == KindNull
+}
+
+func (d *decoder) dependencies(n *yaml.Node, s *Spec, names map[string]Pos) error {
+	entries, err := d.mapping(n, "env.dependencies")
+	if err != nil {
+		return err
+	}
+	if err := d.checkKeys(entries, depKeys, "env.dependencies"); err != nil {
+		return err
+	}
+	claim := func(k *yaml.Node, name string) error {
+		if _, dup := names[name]; dup || name == "SPECROOT" || name == "OUTPUT_PATH" {
+			return errorf(d.pos(k), "A duplicate name '%s' has been detected. All names must be unique.", name)
+		}
+		names[name] = d.pos(k)
+		return nil
+	}
+	for _, kind := range []string{"paths", "git"} {
+		e := find(entries, kind)
+		if e == nil || isNull(e.v) {
+			continue
+		}
+		items, err := d.sequence(e.v, "env.dependencies."+kind)
+		if err != nil {
+			return err
+		}
+		for _, item := range items {
+			where := "a " + kind + " dependency of env"
+			fields, err := d.mapping(item, where)
+			if err != nil {
+				return err
+			}
+			keys, required := pathKeys, pathKeys
+			if kind == "git" {
+				keys, required = gitKeys, []string{"name", "path", "url"}
+			}
+			if err := d.checkKeys(fields, keys, where); err != nil {
+				return err
+			}
+			if err := d.require(item, fields, required, where); err != nil {
+				return err
+			}
+			vals := map[string]string{}
+			for _, f := range fields {
+				if vals[f.key], err = d.text(f.v, "dependencies."+kind+"."+f.key); err != nil {
+					return err
+				}
+			}
+			if err := claim(find(fields, "name").v, vals["name"]); err != nil {
+				return err
+			}
+			if kind == "paths" {
+				s.PathDeps = append(s.PathDeps, PathDep{Name: vals["name"], Path: vals["path"], Pos: d.pos(item)})
+				continue
+			}
+			refs := 0
+			for _, k := range []string{"tag", "branch", "hash"} {
+				if vals[k] != "" {
+					refs++
+				}
+			}
+			if refs > 1 {
+				return errorf(d.pos(item), "git dependency '%s' may set only one of 'tag', 'branch' and 'hash'.", vals["name"])
+			}
+			s.GitDeps = append(s.GitDeps, GitDep{Name: vals["name"], Path: vals["path"], URL: vals["url"],
+				Tag: vals["tag"], Branch: vals["branch"], Hash: vals["hash"], Pos: d.pos(item)})
+		}
+	}
+	return nil
+}
+
+func (d *decoder) batch(n *yaml.Node, b *Batch, s *Spec) error {
+	if isNull(n) {
+		return nil
+	}
+	entries, err := d.mapping(n, "batch")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.key == "args" {
+			if err := d.batchArgs(e.v, b); err != nil {
+				return err
+			}
+			continue
+		}
+		sc, err := d.scalar(e.v, "batch."+e.key)
+		if err != nil {
+			return err
+		}
+		v := sc.Text
+		if sc.Kind == KindNull {
+			v = ""
+		}
+		switch e.key {
+		case "type":
+			if !contains(batchTypes, v) {
+				return errorf(d.pos(e.v), "Unknown batch type '%s' in batch.type; use one of local, slurm, lsf, flux.%s", v, Suggest(v, batchTypes))
+			}
+			b.Type = v
+		case "shell":
+			if v == "" {
+				return errorf(d.pos(e.v), "The value in field batch.shell must not be empty.")
+			}
+			b.Shell = v
+		case "host":
+			b.Host = v
+		case "bank":
+			b.Bank = v
+		case "queue":
+			b.Queue = v
+		case "nodes":
+			b.Nodes = v
+		case "procs":
+			b.Procs = v
+		case "gpus":
+			b.GPUs = v
+		case "reservation":
+			b.Reservation = v
+		case "qos":
+			b.QOS = v
+		case "version":
+			b.Version = v
+		case "uri", "flux_uri":
+			b.FluxURI = v
+		default:
+			if b.Extra == nil {
+				b.Extra = map[string]string{}
+			}
+			b.Extra[e.key] = v
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: batch key '%s' is not used by maestro%s", d.pos(e.k), e.key, Suggest(e.key, batchKeys)))
+		}
+	}
+	if b.Type != "local" {
+		for _, k := range []string{"host", "bank", "queue"} {
+			if e := find(entries, k); e == nil || e.v.Value == "" {
+				return errorf(d.pos(n), "Key '%s' is missing from batch (required for batch type '%s').", k, b.Type)
+			}
+		}
+	}
+	return nil
+}
+
+func (d *decoder) batchArgs(n *yaml.Node, b *Batch) error {
+	if isNull(n) {
+		return nil
+	}
+	entries, err := d.mapping(n, "batch.args")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		sc, err := d.scalar(e.v, "batch.args."+e.key)
+		if err != nil {
+			return err
+		}
+		v := sc.Text
+		if sc.Kind == KindNull {
+			v = ""
+		}
+		b.Args = append(b.Args, KV{Key: e.key, Value: v})
+	}
+	return nil
+}
+
+func (d *decoder) study(n *yaml.Node, s *Spec) error {
+	if isNull(n) {
+		return errorf(d.pos(n), "A study specification MUST contain at least one step in its workflow.")
+	}
+	items, err := d.sequence(n, "study")
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return errorf(d.pos(n), "A study specification MUST contain at least one step in its workflow.")
+	}
+	seen := map[string]int{}
+	for i, item := range items {
+		st, err := d.step(item, i)
+		if err != nil {
+			return err
+		}
+		if line, dup := seen[st.Name]; dup {
+			return errorf(st.Pos, "Duplicate study step name '%s' (first defined at line %d). Step names must be unique.", st.Name, line)
+		}
+		seen[st.Name] = st.Pos.Line
+		s.Steps = append(s.Steps, st)
+	}
+	return nil
+}
+
+func (d *decoder) step(n *yaml.Node, index int) (*Step, error) {
+	where := fmt.Sprintf("study step %d", index+1)
+	fields, err := d.mapping(n, where)
+	if err != nil {
+		return nil, err
+	}
+	st := &Step{Pos: d.pos(n)}
+	if e := find(fields, "name"); e != nil {
+		if st.Name, err = d.text(e.v, "name of "+where); err != nil {
+			return nil, err
+		}
+		where = fmt.Sprintf("study step '%s'", st.Name)
+	} else {
+		return nil, errorf(d.pos(n), "Key 'name' is missing from %s.", where)
+	}
+	if err := d.checkKeys(fields, stepKeys, where); err != nil {
+		return nil, err
+	}
+	if err := d.require(n, fields, []string{"description", "run"}, where); err != nil {
+		return nil, err
+	}
+	if st.Description, err = d.text(find(fields, "description").v, "description of "+where); err != nil {
+		return nil, err
+	}
+	return st, d.run(find(fields, "run").v, &st.Run, where)
+}

@@ -1,0 +1,161 @@
+// Package status turns a study's stored state into rows and renders them:
+// status.csv, the flat, narrow and legacy tables, and JSON.
+package status
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/store"
+	"github.com/maestro-go/maestro/state"
+)
+
+// Columns are the status columns of REFERENCE §5, in order.
+var Columns = []string{"Step Name", "Job ID", "Workspace", "State", "Run Time", "Elapsed Time",
+	"Start Time", "Submit Time", "End Time", "Number Restarts", "Params"}
+
+// Row is one step's status as text, one field per column.
+type Row [11]string
+
+const (
+	colName = iota
+	colJobID
+	colWorkspace
+	colState
+	colRunTime
+	colElapsed
+	colStart
+	colSubmit
+	colEnd
+	colRestarts
+	colParams
+)
+
+// TimeLayout is how status prints times.
+const TimeLayout = "2006-01-02 15:04:05"
+
+// MakeRow formats one step; now stands in for the end of a step that has
+// not ended.
+func MakeRow(info *store.StepInfo, st *store.StepStatus, now time.Time) Row {
+	var r Row
+	r[colName] = info.Name
+	r[colJobID] = orDash(st.JobID)
+	r[colWorkspace] = info.Workspace
+	r[colState] = string(st.State)
+	end := st.Ended
+	if end.IsZero() && st.State.InFlight() {
+		end = now
+	}
+	r[colRunTime] = Duration(st.Started, end)
+	r[colElapsed] = Duration(st.Submitted, end)
+	r[colStart] = Time(st.Started)
+	r[colSubmit] = Time(st.Submitted)
+	r[colEnd] = Time(st.Ended)
+	r[colRestarts] = strconv.Itoa(st.Restarts)
+	r[colParams] = Params(info.Params)
+	return r
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "--"
+	}
+	return s
+}
+
+// Time prints t as status does, "--" when unknown.
+func Time(t time.Time) string {
+	if t.IsZero() {
+		return "--"
+	}
+	return t.Local().Format(TimeLayout)
+}
+
+// Duration prints end-start as 0d:00h:01m:27s, "--:--:--" when unknown.
+func Duration(start, end time.Time) string {
+	if start.IsZero() || end.IsZero() || end.Before(start) {
+		return "--:--:--"
+	}
+	s := int(end.Sub(start).Seconds())
+	return fmt.Sprintf("%dd:%02dh:%02dm:%02ds", s/86400, s/3600%24, s/60%60, s%60)
+}
+
+// Params prints parameters as NAME:value;NAME:value.
+func Params(params []spec.KV) string {
+	var b strings.Builder
+	for i, p := range params {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(p.Key)
+		b.WriteByte(':')
+		b.WriteString(p.Value)
+	}
+	return b.String()
+}
+
+// Load reads a study's rows and its study state in one read transaction.
+// The store keeps steps in table order (breadth-first from the root).
+func Load(s *store.Store, now time.Time) (*store.StudyInfo, state.Study, []Row, error) {
+	var (
+		info   *store.StudyInfo
+		st     state.Study
+		steps  []store.StepInfo
+		status []store.StepStatus
+	)
+	err := s.View(func(tx *store.Tx) error {
+		var err error
+		if info, err = tx.Info(); err != nil {
+			return err
+		}
+		if st, err = tx.StudyState(); err != nil {
+			return err
+		}
+		if steps, err = tx.Steps(); err != nil {
+			return err
+		}
+		status, err = tx.Statuses()
+		return err
+	})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if len(steps) != len(status) {
+		return nil, "", nil, fmt.Errorf("the study database is damaged: %d steps but %d statuses", len(steps), len(status))
+	}
+	rows := make([]Row, len(steps))
+	for i := range steps {
+		rows[i] = MakeRow(&steps[i], &status[i], now)
+	}
+	return info, st, rows, nil
+}
+
+// WriteCSV writes status.csv atomically (a reader never sees half a file).
+func WriteCSV(path string, rows []Row) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.Write(Columns); err != nil {
+		return err
+	}
+	for i := range rows {
+		if err := w.Write(rows[i][:]); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), ".status.csv.tmp")
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

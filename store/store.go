@@ -1,0 +1,272 @@
+// Package store keeps a study's state in a bbolt database in the study
+// directory, so that the conductor, status, cancel and update share one
+// consistent view.
+//
+// Layout of meta/maestro.db (schema 1):
+//
+//	meta      "schema"   -> decimal schema version
+//	          "study"    -> JSON StudyInfo (written once, at launch)
+//	          "settings" -> JSON Settings (throttle, rlimit, attempts, sleep)
+//	          "state"    -> study state (state.Study)
+//	          "conductor"-> JSON Conductor (pid, host, start) of the running conductor
+//	steps     uint32 BE node index -> JSON StepInfo (static, written at launch)
+//	status    uint32 BE node index -> JSON StepStatus (rewritten on every change)
+//	requests  uint64 BE sequence   -> JSON Request (cancel and update asks)
+//	events    uint64 BE sequence   -> JSON Event (every state change)
+//
+// Nobody keeps the database open: bbolt locks the file for as long as it is
+// open, so every reader and writer opens it for one transaction and closes
+// it again. Transactions are short, so the conductor never waits long for a
+// `maestro status`, and a reader never sees a torn state.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/state"
+)
+
+// SchemaVersion is the layout this package reads and writes.
+const SchemaVersion = 1
+
+// File is the database's path relative to the study directory.
+const File = "meta/maestro.db"
+
+// LockTimeout bounds how long anyone waits for another process's
+// transaction before giving up with a clear message.
+var LockTimeout = 10 * time.Second
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketSteps    = []byte("steps")
+	bucketStatus   = []byte("status")
+	bucketRequests = []byte("requests")
+	bucketEvents   = []byte("events")
+	allBuckets     = [][]byte{bucketMeta, bucketSteps, bucketStatus, bucketRequests, bucketEvents}
+)
+
+// StudyInfo describes a study; it never changes after launch.
+type StudyInfo struct {
+	Name       string    `json:"name"`
+	Dir        string    `json:"dir"`
+	Spec       string    `json:"spec"` // the spec copy inside the study directory
+	BatchType  string    `json:"batch_type"`
+	Created    time.Time `json:"created"`
+	Dry        bool      `json:"dry,omitempty"`
+	ScriptsDir string    `json:"scripts_dir,omitempty"` // --usetmp: where scripts live
+}
+
+// Settings are the conductor's knobs; `maestro update` changes them.
+type Settings struct {
+	Attempts  int `json:"attempts"`
+	RLimit    int `json:"rlimit"`
+	Throttle  int `json:"throttle"`
+	SleepSecs int `json:"sleep"`
+}
+
+// Conductor identifies the conductor process driving the study.
+type Conductor struct {
+	PID     int       `json:"pid"`
+	Host    string    `json:"host"`
+	Started time.Time `json:"started"`
+}
+
+// StepInfo is the static description of one expanded step.
+type StepInfo struct {
+	Name      string    `json:"name"`
+	Step      string    `json:"step"`
+	Workspace string    `json:"workspace"` // relative to the study directory
+	Script    string    `json:"script"`
+	Restart   string    `json:"restart,omitempty"`
+	Scheduled bool      `json:"scheduled,omitempty"`
+	JobName   string    `json:"job_name"`
+	Walltime  string    `json:"walltime,omitempty"`
+	Params    []spec.KV `json:"params,omitempty"`
+	Parents   []int32   `json:"parents,omitempty"`
+}
+
+// StepStatus is the changing state of one expanded step.
+type StepStatus struct {
+	State     state.State `json:"state"`
+	JobID     string      `json:"job_id,omitempty"`
+	Submitted time.Time   `json:"submitted,omitzero"`
+	Started   time.Time   `json:"started,omitzero"`
+	Ended     time.Time   `json:"ended,omitzero"`
+	Restarts  int         `json:"restarts,omitempty"`
+	Attempts  int         `json:"attempts,omitempty"`
+	HWRetries int         `json:"hw_retries,omitempty"`
+	ExitCode  *int        `json:"exit_code,omitempty"`
+	Reason    string      `json:"reason,omitempty"`
+}
+
+// Store is a study's database. It holds no open file between calls.
+type Store struct {
+	path string
+}
+
+// Path returns the database file of the study in dir.
+func Path(dir string) string { return filepath.Join(dir, File) }
+
+// ErrNoStudy is returned for a directory that holds no study.
+var ErrNoStudy = errors.New("no study here")
+
+// Open checks that dir holds a study database this version can read.
+func Open(dir string) (*Store, error) {
+	s := &Store{path: Path(dir)}
+	if _, err := os.Stat(s.path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, ErrNoStudy
+		}
+		return nil, err
+	}
+	var version string
+	err := s.View(func(tx *Tx) error {
+		b := tx.tx.Bucket(bucketMeta)
+		if b == nil {
+			return fmt.Errorf("the study database %s has no meta bucket", s.path)
+		}
+		version = string(b.Get([]byte("schema")))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if version != strconv.Itoa(SchemaVersion) {
+		return nil, fmt.Errorf("the study in %s was written with state schema %q; this maestro reads schema %d (use the maestro version that launched it)", dir, version, SchemaVersion)
+	}
+	return s, nil
+}
+
+// Create writes a new database for a study in one transaction.
+func Create(dir string, info *StudyInfo, settings Settings, steps []StepInfo, status []StepStatus, st state.Study) (*Store, error) {
+	s := &Store{path: Path(dir)}
+	if _, err := os.Stat(s.path); err == nil {
+		return nil, fmt.Errorf("%s already holds a study database", dir)
+	}
+	err := s.update(func(tx *Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.tx.Bucket(bucketMeta)
+		if err := meta.Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return err
+		}
+		if err := putJSON(meta, []byte("study"), info); err != nil {
+			return err
+		}
+		if err := tx.SetSettings(settings); err != nil {
+			return err
+		}
+		if err := tx.SetStudyState(st); err != nil {
+			return err
+		}
+		sb := tx.tx.Bucket(bucketSteps)
+		sb.FillPercent = 1 // keys only ever grow: pack pages full
+		for i := range steps {
+			if err := putJSON(sb, key32(i), &steps[i]); err != nil {
+				return err
+			}
+		}
+		stb := tx.tx.Bucket(bucketStatus)
+		stb.FillPercent = 1
+		for i := range status {
+			if err := putJSON(stb, key32(i), &status[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*Tx) error) error {
+	db, err := s.open(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return guard(s.path, func() error { return db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) }) })
+}
+
+// Update runs fn in a read-write transaction.
+func (s *Store) Update(fn func(*Tx) error) error {
+	if _, err := os.Stat(s.path); err != nil {
+		return fmt.Errorf("study database %s: %w", s.path, err)
+	}
+	return s.update(fn)
+}
+
+func (s *Store) update(fn func(*Tx) error) error {
+	db, err := s.open(false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return guard(s.path, func() error { return db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) }) })
+}
+
+func (s *Store) open(readOnly bool) (*bolt.DB, error) {
+	var db *bolt.DB
+	err := guard(s.path, func() error {
+		var err error
+		db, err = bolt.Open(s.path, 0o644, &bolt.Options{Timeout: LockTimeout, ReadOnly: readOnly})
+		return err
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("the study database %s stayed locked for %s by another process", s.path, LockTimeout)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("the study database %s is corrupt (%v); nothing was changed", s.path, err)
+	case err != nil:
+		return nil, fmt.Errorf("cannot open the study database %s: %v", s.path, err)
+	}
+	return db, nil
+}
+
+// guard turns a panic inside bbolt (it panics on some corrupt pages) into
+// an error, so a damaged file yields one line and never a stack trace.
+func guard(path string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the study database %s is corrupt (%v); nothing was changed", path, r)
+		}
+	}()
+	return fn()
+}
+
+func key32(i int) []byte {
+	var k [4]byte
+	binary.BigEndian.PutUint32(k[:], uint32(i))
+	return k[:]
+}
+
+func key64(i uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], i)
+	return k[:]
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}

@@ -1,0 +1,161 @@
+// Package study turns a validated spec into a study directory: it resolves
+// where the study goes and its dependencies, expands the DAG, renders every
+// script, and writes the directory with its state database (REFERENCE §5).
+package study
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/dag"
+	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/store"
+)
+
+// Options are the `maestro run` choices that shape a study.
+type Options struct {
+	Out      string // -o: the exact study directory
+	HashWS   bool
+	Dry      bool
+	UseTmp   bool
+	Pgen     string // pgen file, copied into the study
+	Settings store.Settings
+	Now      time.Time
+}
+
+// Study is a study ready to be written: expanded, with every script
+// rendered, so that nothing can fail for a reason in the spec once writing
+// begins.
+type Study struct {
+	Spec     *spec.Spec
+	Graph    *dag.Graph
+	Dir      string
+	Opt      Options
+	Warnings []string
+	order    []int32 // node indexes in table order
+	scripts  []rendered
+	adapter  adapters.Adapter
+	deps     map[string]string // dependency name -> resolved path
+}
+
+type rendered struct {
+	script, restart []byte
+	scheduled       bool
+}
+
+// Dir returns where the study goes: -o exactly, else
+// <OUTPUT_PATH>/<name>_<YYYYMMDD-HHMMSS> with a relative OUTPUT_PATH taken
+// from the current directory (as the Python tool's code does).
+func Dir(s *spec.Spec, opt Options) (string, error) {
+	if opt.Out != "" {
+		return filepath.Abs(opt.Out)
+	}
+	base := "."
+	if v, ok := s.Variable("OUTPUT_PATH"); ok {
+		base = spec.Apply(v, s.VarEnv("$(OUTPUT_PATH)"))
+		if base == "~" || strings.HasPrefix(base, "~/") {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", fmt.Errorf("OUTPUT_PATH %s: %w", base, err)
+			}
+			base = filepath.Join(home, base[1:])
+		}
+	}
+	name := dag.SafeName(strings.ReplaceAll(s.Name, " ", "_"))
+	return filepath.Abs(filepath.Join(base, name+"_"+opt.Now.Format("20060102-150405")))
+}
+
+// New resolves dependencies, expands the DAG of s for directory dir and
+// renders every script.
+func New(s *spec.Spec, dir string, opt Options) (*Study, error) {
+	a, err := adapters.Get(s.Batch.Type)
+	if err != nil {
+		return nil, err
+	}
+	st := &Study{Spec: s, Dir: dir, Opt: opt, adapter: a}
+	if err := st.resolveDeps(); err != nil {
+		return nil, err
+	}
+	st.Graph, err = dag.Expand(s, dag.Options{Dir: dir, HashWS: opt.HashWS, Env: s.Environment(dir, st.deps)})
+	if err != nil {
+		return nil, err
+	}
+	st.Warnings = append(st.Warnings, st.Graph.Warnings...)
+	st.order = st.Graph.Order()
+	return st, st.render()
+}
+
+// resolveDeps checks path dependencies and works out where git
+// dependencies will be cloned.
+func (st *Study) resolveDeps() error {
+	s := st.Spec
+	st.deps = map[string]string{}
+	env := s.VarEnv(st.Dir)
+	for _, d := range s.PathDeps {
+		p, err := filepath.Abs(spec.Apply(d.Path, env))
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(p); err != nil {
+			return &spec.Error{Pos: d.Pos, Msg: fmt.Sprintf("The specified path '%s' does not exist (%s).", d.Name, p)}
+		}
+		st.deps[d.Name] = p
+	}
+	for _, d := range s.GitDeps {
+		p, err := filepath.Abs(filepath.Join(spec.Apply(d.Path, env), d.Name))
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(p); err == nil && !dag.Within(st.Dir, p) {
+			return &spec.Error{Pos: d.Pos, Msg: fmt.Sprintf("git dependency '%s': %s already exists.", d.Name, p)}
+		}
+		st.deps[d.Name] = p
+	}
+	return nil
+}
+
+// render builds every script in memory.
+func (st *Study) render() error {
+	st.scripts = make([]rendered, len(st.Graph.Nodes))
+	warned := map[string]bool{}
+	for i, n := range st.Graph.Nodes {
+		sc := &adapters.Script{JobName: st.jobName(n), Step: n.Step, Batch: &st.Spec.Batch}
+		r := &st.scripts[i]
+		r.scheduled = n.Step.Run.Scheduled()
+		if !r.scheduled && !warned[n.StepName] && (adapters.HasLauncher(n.Step.Run.Cmd) || adapters.HasLauncher(n.Step.Run.Restart)) {
+			warned[n.StepName] = true
+			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: step '%s' uses $(LAUNCHER) but sets neither nodes nor procs, so it runs locally; the token is left out",
+				n.Step.Run.Pos["cmd"], n.StepName))
+		}
+		var err error
+		if r.script, err = adapters.Render(st.adapter, sc, n.Step.Run.Cmd, r.scheduled); err != nil {
+			return err
+		}
+		if n.Step.Run.Restart != "" {
+			if r.restart, err = adapters.Render(st.adapter, sc, n.Step.Run.Restart, r.scheduled); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// jobName is the name schedulers see: the node's script name (its hash
+// with --hashws), with blanks as underscores.
+func (st *Study) jobName(n *dag.Node) string {
+	if st.Opt.HashWS && n.Combo != "" {
+		return n.Script
+	}
+	return strings.ReplaceAll(n.Name, " ", "_")
+}
+
+// Exists reports whether the study directory is already there.
+func (st *Study) Exists() bool {
+	_, err := os.Lstat(st.Dir)
+	return !errors.Is(err, os.ErrNotExist)
+}

@@ -1,0 +1,247 @@
+package study
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/maestro-go/maestro/dag"
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/status"
+	"github.com/maestro-go/maestro/store"
+)
+
+// Write creates the study directory with every workspace, script, the meta
+// files and the state database. On failure it removes everything it made:
+// there is never a half-written study.
+func (st *Study) Write(environ []string) (err error) {
+	if err := os.MkdirAll(filepath.Dir(st.Dir), 0o755); err != nil {
+		return fmt.Errorf("cannot create the study directory: %w", err)
+	}
+	if err := os.Mkdir(st.Dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the study directory: %w", err)
+	}
+	var made []string // made outside the study directory
+	defer func() {
+		if err != nil {
+			os.RemoveAll(st.Dir)
+			for _, p := range made {
+				os.RemoveAll(p)
+			}
+		}
+	}()
+	if err := st.cloneDeps(&made); err != nil {
+		return err
+	}
+	root := st.Dir
+	if st.Opt.UseTmp {
+		if root, err = os.MkdirTemp("", "maestro-"+dag.SafeName(st.Spec.Name)+"-"); err != nil {
+			return err
+		}
+		made = append(made, root)
+	}
+	for _, d := range []string{"logs", "meta"} {
+		if err := os.Mkdir(filepath.Join(st.Dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := st.copyInputs(); err != nil {
+		return err
+	}
+	if err := st.writeScripts(root); err != nil {
+		return err
+	}
+	if err := st.writeMeta(environ); err != nil {
+		return err
+	}
+	return st.writeState(root)
+}
+
+// cloneDeps clones each git dependency and checks out its tag, branch or
+// hash; any failure aborts the launch.
+func (st *Study) cloneDeps(made *[]string) error {
+	for _, d := range st.Spec.GitDeps {
+		dest := st.deps[d.Name]
+		if _, err := os.Stat(dest); err == nil {
+			return fmt.Errorf("%s: git dependency '%s': %s already exists", d.Pos, d.Name, dest)
+		}
+		if !dag.Within(st.Dir, dest) {
+			*made = append(*made, dest)
+		}
+		if err := git("", "clone", "--quiet", d.URL, dest); err != nil {
+			return fmt.Errorf("%s: git dependency '%s': %w", d.Pos, d.Name, err)
+		}
+		for _, ref := range []string{d.Tag, d.Branch, d.Hash} {
+			if ref == "" {
+				continue
+			}
+			if err := git(dest, "-c", "advice.detachedHead=false", "checkout", "--quiet", ref); err != nil {
+				return fmt.Errorf("%s: git dependency '%s': %w", d.Pos, d.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func git(dir string, args ...string) error {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return fmt.Errorf("git %s failed: %s", args[0], msg)
+	}
+	return nil
+}
+
+// copyInputs copies the spec (and the pgen file) into the study.
+func (st *Study) copyInputs() error {
+	for _, src := range []string{st.Spec.Path, st.Opt.Pgen} {
+		if src == "" {
+			continue
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(st.Dir, filepath.Base(src)), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScriptPath returns where node i's script is written under root.
+func (st *Study) scriptPath(root string, n *dag.Node, restart bool) string {
+	ext := st.adapter.Extension()
+	if restart {
+		ext = ".restart" + ext
+	}
+	return root + "/" + n.Dir + "/" + n.Script + ext
+}
+
+// writeScripts creates every workspace and writes every script, in
+// parallel: on a filesystem, file creation is the whole cost of a study.
+func (st *Study) writeScripts(root string) error {
+	tops := map[string]bool{}
+	for _, n := range st.Graph.Nodes {
+		if top, _, nested := strings.Cut(n.Dir, "/"); nested && !tops[top] {
+			tops[top] = true
+			for _, base := range st.bases(root) {
+				if err := os.Mkdir(base+"/"+top, 0o755); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		firstErr error
+		errOnce  sync.Once
+	)
+	work := func() {
+		defer wg.Done()
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(st.Graph.Nodes) {
+				return
+			}
+			if err := st.writeNode(root, i); err != nil {
+				errOnce.Do(func() { firstErr = err })
+				return
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	wg.Add(workers)
+	for w := 0; w < workers; w++ {
+		go work()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// bases are the trees that get every workspace folder: the study, and the
+// scripts' temporary directory with --usetmp.
+func (st *Study) bases(root string) []string {
+	if root == st.Dir {
+		return []string{st.Dir}
+	}
+	return []string{st.Dir, root}
+}
+
+func (st *Study) writeNode(root string, i int) error {
+	n := st.Graph.Nodes[i]
+	for _, base := range st.bases(root) {
+		if err := os.Mkdir(base+"/"+n.Dir, 0o755); err != nil {
+			return err
+		}
+	}
+	r := &st.scripts[i]
+	if err := os.WriteFile(st.scriptPath(root, n, false), r.script, 0o755); err != nil {
+		return err
+	}
+	if r.restart != nil {
+		return os.WriteFile(st.scriptPath(root, n, true), r.restart, 0o755)
+	}
+	return nil
+}
+
+// writeState creates the state database and status.csv, last: a directory
+// without a database is not a study, so an interrupted write never looks
+// like one.
+func (st *Study) writeState(root string) error {
+	pos := make([]int32, len(st.Graph.Nodes)) // node index -> table position
+	for p, i := range st.order {
+		pos[i] = int32(p)
+	}
+	infos := make([]store.StepInfo, len(st.order))
+	stats := make([]store.StepStatus, len(st.order))
+	initial, studyState := state.Initialized, state.StudyInitialized
+	if st.Opt.Dry {
+		initial, studyState = state.DryRun, state.StudyDryRun
+	}
+	for p, i := range st.order {
+		n := st.Graph.Nodes[i]
+		info := &infos[p]
+		info.Name, info.Step, info.Workspace = n.Name, n.StepName, n.Dir
+		info.Script = st.scriptPath(root, n, false)
+		if st.scripts[i].restart != nil {
+			info.Restart = st.scriptPath(root, n, true)
+		}
+		info.Scheduled = st.scripts[i].scheduled
+		info.JobName = st.jobName(n)
+		info.Walltime = n.Step.Run.Walltime
+		info.Params = n.Params
+		for _, par := range n.Parents {
+			info.Parents = append(info.Parents, pos[par])
+		}
+		stats[p].State = initial
+		if st.Opt.Dry {
+			stats[p].Ended = st.Opt.Now
+		}
+	}
+	info := &store.StudyInfo{Name: st.Spec.Name, Dir: st.Dir, Spec: filepath.Join(st.Dir, filepath.Base(st.Spec.Path)),
+		BatchType: st.Spec.Batch.Type, Created: st.Opt.Now, Dry: st.Opt.Dry}
+	if root != st.Dir {
+		info.ScriptsDir = root
+	}
+	if _, err := store.Create(st.Dir, info, st.Opt.Settings, infos, stats, studyState); err != nil {
+		return err
+	}
+	rows := make([]status.Row, len(infos))
+	for i := range infos {
+		rows[i] = status.MakeRow(&infos[i], &stats[i], st.Opt.Now)
+	}
+	return status.WriteCSV(filepath.Join(st.Dir, "status.csv"), rows)
+}
