@@ -33,4 +33,6 @@ func (l *Logger) Debugf(format string, args ...any) { l.logf(LevelDebug, "debug:
 func (l *Logger) Infof(format string, args ...any) { l.logf(LevelInfo, "", format, args...) }
 
 // Warnf logs at warning level.
-func (l *Logger) Warnf(format string, args ...any) { l.logf(LevelWarning, "warning: ", format, args...) }
+func (l *Logger) Warnf(format string, args ...any) {
+	l.logf(LevelWarning, "warning: ", format, args...)
+}

@@ -72,15 +72,15 @@ type Step struct {
 // Run is a step's run block. Every value is text (numbers and booleans as
 // Python prints them) so that tokens substitute uniformly; "" means unset.
 type Run struct {
-	Cmd, Restart, Pre, Post         string
-	Depends                         []string
-	Nodes, Procs, CoresPerTask      string
+	Cmd, Restart, Pre, Post          string
+	Depends                          []string
+	Nodes, Procs, CoresPerTask       string
 	TasksPerRS, RSPerNode, CPUsPerRS string
-	GPUs, Walltime, Exclusive       string
-	Bind, BindGPUs, Reservation     string
-	QOS, Priority                   string
-	Nested, Waitable                bool
-	Pos                             map[string]Pos // where each key was written
+	GPUs, Walltime, Exclusive        string
+	Bind, BindGPUs, Reservation      string
+	QOS, Priority                    string
+	Nested, Waitable                 bool
+	Pos                              map[string]Pos // where each key was written
 }
 
 // Param is one global parameter: N values and either one label template

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/spec"
-	"github.com/maestro-go/maestro/store"
 	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
 )
 
 // Columns are the status columns of REFERENCE §5, in order.
