@@ -154,7 +154,9 @@ func Create(dir string, info *StudyInfo, settings Settings, steps []StepInfo, st
 	if _, err := os.Stat(s.path); err == nil {
 		return nil, fmt.Errorf("%s already holds a study database", dir)
 	}
-	err := s.update(func(tx *Tx) error {
+	// Map enough for the whole study up front: growing the map while the
+	// transaction commits copies every page, once per doubling.
+	err := s.updateSized(64<<10+1024*(len(steps)+1), func(tx *Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -197,7 +199,7 @@ func Create(dir string, info *StudyInfo, settings Settings, steps []StepInfo, st
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	db, err := s.open(true)
+	db, err := s.open(true, 0)
 	if err != nil {
 		return err
 	}
@@ -213,8 +215,10 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	return s.update(fn)
 }
 
-func (s *Store) update(fn func(*Tx) error) error {
-	db, err := s.open(false)
+func (s *Store) update(fn func(*Tx) error) error { return s.updateSized(0, fn) }
+
+func (s *Store) updateSized(mmapSize int, fn func(*Tx) error) error {
+	db, err := s.open(false, mmapSize)
 	if err != nil {
 		return err
 	}
@@ -222,11 +226,11 @@ func (s *Store) update(fn func(*Tx) error) error {
 	return guard(s.path, func() error { return db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) }) })
 }
 
-func (s *Store) open(readOnly bool) (*bolt.DB, error) {
+func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	var db *bolt.DB
 	err := guard(s.path, func() error {
 		var err error
-		db, err = bolt.Open(s.path, 0o644, &bolt.Options{Timeout: LockTimeout, ReadOnly: readOnly})
+		db, err = bolt.Open(s.path, 0o644, &bolt.Options{Timeout: LockTimeout, ReadOnly: readOnly, InitialMmapSize: mmapSize})
 		return err
 	})
 	switch {
