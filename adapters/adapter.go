@@ -4,10 +4,13 @@
 package adapters
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/state"
 )
 
 // ScriptWriter writes the scheduler-specific parts of step scripts.
@@ -28,6 +31,53 @@ type Adapter interface {
 	ScriptWriter
 	// Name is the batch.type that selects the adapter.
 	Name() string
+	// Open returns an executor for one conductor.
+	Open(cfg Config) (Executor, error)
+}
+
+// Config is what an executor is opened with.
+type Config struct {
+	Batch  *spec.Batch
+	Notify func()                           // wakes the conductor when a job changes on its own
+	Logf   func(format string, args ...any) // the conductor's log
+	Limit  time.Duration                    // how long one scheduler command may take
+}
+
+// Job is one submission of a step's script.
+type Job struct {
+	Name      string // the job name: output files and scheduler listings use it
+	Script    string // the script to run or submit
+	Workspace string // the working directory
+	Walltime  string // the step's walltime text; "" for none
+}
+
+// Status is what the scheduler reports of one job.
+type Status struct {
+	State    state.State
+	ExitCode *int   // when the scheduler reports one
+	Reason   string // why, in the scheduler's words
+}
+
+// Executor submits, watches and cancels the jobs of one study.
+type Executor interface {
+	// Submit starts or enqueues a job and returns its id.
+	Submit(ctx context.Context, j *Job) (string, error)
+	// Query reports many jobs in one call. An id missing from the result
+	// was found nowhere; an error means nothing is known this time.
+	Query(ctx context.Context, ids []string) (map[string]Status, error)
+	// Cancel cancels many jobs.
+	Cancel(ctx context.Context, ids []string) error
+	// Capabilities says how the conductor should drive the executor.
+	Capabilities() Capabilities
+}
+
+// Capabilities are what differs between executors.
+type Capabilities struct {
+	// Local executors run jobs on this machine, report a finished job at
+	// once through Config.Notify, and are limited to the machine's CPUs.
+	Local bool
+	// MaxIDs is the most job ids one query or cancel command takes.
+	MaxIDs int
 }
 
 var registry = map[string]Adapter{}

@@ -130,6 +130,9 @@ func parseAllocation(inside string) (nodes, procs string, err error) {
 		return nums[0], nums[1], nil
 	}
 	for i, u := range units {
+		if u == "n" && nodes != "" || u == "p" && procs != "" {
+			return "", "", fmt.Errorf("$(LAUNCHER)[%s]: give nodes and procs once each", inside)
+		}
 		switch u {
 		case "n":
 			nodes = nums[i]

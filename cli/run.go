@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/pgen"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/store"
@@ -95,7 +96,7 @@ func (a *App) run(args []string) error {
 		fmt.Fprintf(a.Out, "Dry run: %d steps written to %s\n", len(st.Graph.Nodes), dir)
 		return nil
 	}
-	return a.launch(dir, o.fg)
+	return a.launch(dir, s.Name, o.fg)
 }
 
 func (o *runOptions) check() error {
@@ -138,7 +139,7 @@ func singleDashLong(args []string, names ...string) []string {
 // removeStudy deletes an existing output path the user chose to overwrite,
 // refusing while a conductor is driving it.
 func removeStudy(dir string) error {
-	if pid := runningConductor(dir); pid > 0 {
+	if pid := conductor.Running(dir); pid != 0 {
 		return fmt.Errorf("%s is being run by conductor pid %d; cancel it first (maestro cancel %s)", dir, pid, dir)
 	}
 	if err := os.RemoveAll(dir); err != nil {

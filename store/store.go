@@ -58,13 +58,14 @@ var (
 
 // StudyInfo describes a study; it never changes after launch.
 type StudyInfo struct {
-	Name       string    `json:"name"`
-	Dir        string    `json:"dir"`
-	Spec       string    `json:"spec"` // the spec copy inside the study directory
-	BatchType  string    `json:"batch_type"`
-	Created    time.Time `json:"created"`
-	Dry        bool      `json:"dry,omitempty"`
-	ScriptsDir string    `json:"scripts_dir,omitempty"` // --usetmp: where scripts live
+	Name       string     `json:"name"`
+	Dir        string     `json:"dir"`
+	Spec       string     `json:"spec"` // the spec copy inside the study directory
+	BatchType  string     `json:"batch_type"`
+	Batch      spec.Batch `json:"batch"`
+	Created    time.Time  `json:"created"`
+	Dry        bool       `json:"dry,omitempty"`
+	ScriptsDir string     `json:"scripts_dir,omitempty"` // --usetmp: where scripts live
 }
 
 // Settings are the conductor's knobs; `maestro update` changes them.

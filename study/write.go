@@ -258,7 +258,7 @@ func (st *Study) writeState(root string) error {
 		}
 	}
 	info := &store.StudyInfo{Name: st.Spec.Name, Dir: st.Dir, Spec: filepath.Join(st.Dir, filepath.Base(st.Spec.Path)),
-		BatchType: st.Spec.Batch.Type, Created: st.Opt.Now, Dry: st.Opt.Dry}
+		BatchType: st.Spec.Batch.Type, Batch: st.Spec.Batch, Created: st.Opt.Now, Dry: st.Opt.Dry}
 	if root != st.Dir {
 		info.ScriptsDir = root
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/spec"
@@ -65,46 +66,16 @@ func Urgency(p string) (int, error) {
 		return u, nil
 	}
 	f, err := strconv.ParseFloat(p, 64)
-	if err != nil || f < 0 || f > 1 {
+	if err != nil || math.IsNaN(f) || f < 0 || f > 1 {
 		return 0, fmt.Errorf("priority '%s' is neither a named priority nor a number in [0, 1]", p)
 	}
 	return int(math.Ceil(31 * f)), nil
 }
 
-// Seconds converts a walltime in Slurm's forms (MM, MM:SS, HH:MM:SS,
-// D-HH[:MM[:SS]]) to seconds.
+// Seconds converts a walltime (adapters.ParseWalltime forms) to seconds.
 func Seconds(w string) (int, error) {
-	days := 0
-	if d, rest, ok := strings.Cut(w, "-"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil {
-			return 0, fmt.Errorf("cannot read walltime '%s'", w)
-		}
-		days, w = n, rest
-	}
-	parts := strings.Split(w, ":")
-	nums := make([]int, len(parts))
-	for i, p := range parts {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 0 || len(parts) > 3 {
-			return 0, fmt.Errorf("cannot read walltime '%s'", w)
-		}
-		nums[i] = n
-	}
-	var secs int
-	switch {
-	case days > 0 && len(nums) == 1:
-		secs = nums[0] * 3600
-	case days > 0 && len(nums) == 2:
-		secs = nums[0]*3600 + nums[1]*60
-	case len(nums) == 1:
-		secs = nums[0] * 60
-	case len(nums) == 2:
-		secs = nums[0]*60 + nums[1]
-	default:
-		secs = nums[0]*3600 + nums[1]*60 + nums[2]
-	}
-	return days*86400 + secs, nil
+	d, err := adapters.ParseWalltime(w)
+	return int(d / time.Second), err
 }
 
 // Launcher implements adapters.ScriptWriter:
@@ -112,10 +83,13 @@ func Seconds(w string) (int, error) {
 func (*Adapter) Launcher(s *adapters.Script, nodes, procs string) string {
 	r, b := &s.Step.Run, s.Batch
 	if nodes == "" {
-		nodes = s.Resource(b.Nodes, "1")
+		nodes = s.Resource(s.Resource(r.Nodes, b.Nodes), "1")
 	}
-	cores := s.Resource(r.CoresPerTask, "1")
-	parts := []string{"flux", "run", "-n", procs, "-N", nodes, "-c", cores}
+	parts := []string{"flux", "run"}
+	if procs != "" {
+		parts = append(parts, "-n", procs)
+	}
+	parts = append(parts, "-N", nodes, "-c", s.Resource(r.CoresPerTask, "1"))
 	if g := s.Resource(r.GPUs, b.GPUs); adapters.Truthy(g) {
 		parts = append(parts, "-g", g)
 	}

@@ -55,7 +55,11 @@ func (*Adapter) Launcher(s *adapters.Script, _, procs string) string {
 		}
 		return v
 	}
-	parts := []string{"jsrun", "--nrs", procs, "-b", or(r.Bind, "rs")}
+	parts := []string{"jsrun"}
+	if procs != "" {
+		parts = append(parts, "--nrs", procs)
+	}
+	parts = append(parts, "-b", or(r.Bind, "rs"))
 	if adapters.Truthy(r.GPUs) {
 		parts = append(parts, "-g", r.GPUs)
 	}

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/store"
+)
+
+func (a *App) cancel(args []string) error {
+	fs := a.flagSet("cancel", "[-y] DIR...")
+	yes := fs.BoolP("yes", "y", false, "do not ask for confirmation")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("cancel needs at least one study directory")
+	}
+	if !*yes {
+		fmt.Fprint(a.Out, "Are you sure? [y|[n]]: ")
+		line, _ := a.In.ReadString('\n')
+		if ans := trimLower(line); ans != "y" && ans != "yes" {
+			fmt.Fprintln(a.Out, "Cancellation aborted.")
+			return nil
+		}
+	}
+	failed := false
+	for _, dir := range fs.Args() {
+		if err := a.cancelOne(dir); err != nil {
+			failed = true
+			fmt.Fprintln(a.Err, "maestro:", oneLine(err.Error()))
+		}
+	}
+	if failed {
+		return errQuiet
+	}
+	return nil
+}
+
+// cancelOne asks the study's conductor to cancel; with no conductor
+// running it cancels the study itself.
+func (a *App) cancelOne(dir string) error {
+	dir, _ = filepath.Abs(dir)
+	st, err := openStudy(dir)
+	if err != nil {
+		return err
+	}
+	err = st.Update(func(tx *store.Tx) error {
+		return tx.AddRequest(store.Request{Kind: store.RequestCancel, At: time.Now()})
+	})
+	if err != nil {
+		return err
+	}
+	if pid := conductor.Running(dir); pid > 0 {
+		syscall.Kill(pid, syscall.SIGUSR1)
+		fmt.Fprintf(a.Out, "Cancelling %s (conductor %d).\n", dir, pid)
+		return nil
+	}
+	if err := conductor.Apply(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Out, "Cancelled %s.\n", dir)
+	return nil
+}
+
+// openStudy opens a study directory's database with user-facing errors.
+func openStudy(dir string) (*store.Store, error) {
+	st, err := store.Open(dir)
+	if errors.Is(err, store.ErrNoStudy) {
+		return nil, fmt.Errorf("%s holds no study", dir)
+	}
+	return st, err
+}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/state"
+)
+
+// launchWait bounds how long `maestro run` waits to see its conductor
+// take over the study.
+var launchWait = 10 * time.Second
+
+// launch starts the conductor for the study in dir: in this process with
+// fg, else as a detached process in its own session (it survives the
+// terminal), with its output in DIR/<name>.txt.
+func (a *App) launch(dir, name string, fg bool) error {
+	if fg {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		defer stop()
+		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Out: a.Out, Debug: a.Log.level <= LevelDebug})
+		if err != nil {
+			return err
+		}
+		return studyExit(end)
+	}
+	exe, err := conductorPath()
+	if err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, name+".txt"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	args := []string{"conductor"}
+	if a.Log.level <= LevelDebug {
+		args = append(args, "-d", "1")
+	}
+	cmd := &exec.Cmd{Path: exe, Args: append(args, dir), Dir: dir, Stdout: logf, Stderr: logf,
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true}}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot start the conductor %s: %w", exe, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(launchWait)
+	for conductor.Running(dir) <= 0 {
+		select {
+		case err := <-exited:
+			if conductor.Running(dir) > 0 || err == nil {
+				break
+			}
+			return fmt.Errorf("the conductor exited at once (%v); see %s", err, filepath.Join(dir, name+".txt"))
+		case <-deadline:
+			return fmt.Errorf("the conductor did not take over %s within %s; see %s", dir, launchWait, filepath.Join(dir, name+".txt"))
+		case <-time.After(10 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	fmt.Fprintln(a.Out, "Study launched successfully.")
+	return nil
+}
+
+// exitCode maps a study's end state to the exit status.
+func exitCode(end state.Study) int {
+	switch end {
+	case state.StudyFinished:
+		return ExitOK
+	case state.StudyCancelled:
+		return ExitCancelled
+	}
+	return ExitFailure
+}
+
+// studyExit is exitCode as an error for a command.
+func studyExit(end state.Study) error {
+	if code := exitCode(end); code != ExitOK {
+		return &exitError{code: code, err: errors.New("")}
+	}
+	return nil
+}
+
+// conductorPath finds the conductor binary: beside maestro, else on PATH.
+func conductorPath() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "conductor")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath("conductor")
+	if err != nil {
+		return "", errors.New("cannot find the conductor binary beside maestro or on PATH; install both, or use -fg")
+	}
+	return p, nil
+}

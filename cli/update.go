@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/store"
+)
+
+func (a *App) update(args []string) error {
+	fs := a.flagSet("update", "[--throttle N] [--rlimit N] [--sleep N] DIR...")
+	throttle := fs.IntSlice("throttle", nil, "max jobs in flight (0 = no limit); one value, or one per directory")
+	rlimit := fs.IntSlice("rlimit", nil, "restart limit (0 = unlimited); one value, or one per directory")
+	sleep := fs.IntSlice("sleep", nil, "seconds between scheduler checks; one value, or one per directory")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dirs := fs.Args()
+	if len(dirs) == 0 {
+		return errors.New("update needs at least one study directory")
+	}
+	reqs := make([]store.Request, len(dirs))
+	for _, f := range []struct {
+		name string
+		vals []int
+		set  func(r *store.Request, v *int)
+	}{
+		{"throttle", *throttle, func(r *store.Request, v *int) { r.Throttle = v }},
+		{"rlimit", *rlimit, func(r *store.Request, v *int) { r.RLimit = v }},
+		{"sleep", *sleep, func(r *store.Request, v *int) { r.Sleep = v }},
+	} {
+		if len(f.vals) != 0 && len(f.vals) != 1 && len(f.vals) != len(dirs) {
+			return fmt.Errorf("--%s takes one value or one per directory (%d directories, %d values)", f.name, len(dirs), len(f.vals))
+		}
+		for i := range dirs {
+			if len(f.vals) == 0 {
+				continue
+			}
+			v := f.vals[min(i, len(f.vals)-1)]
+			if v < 0 {
+				return fmt.Errorf("--%s must be 0 or more", f.name)
+			}
+			f.set(&reqs[i], &v)
+		}
+	}
+	if len(*throttle)+len(*rlimit)+len(*sleep) == 0 {
+		if err := a.askUpdate(&reqs); err != nil {
+			return err
+		}
+	}
+	for i, dir := range dirs {
+		if err := a.updateOne(dir, reqs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// askUpdate reads settings interactively, applied to every directory.
+func (a *App) askUpdate(reqs *[]store.Request) error {
+	for {
+		fmt.Fprint(a.Out, "What would you like to update? [rlimit/throttle/sleep/done/quit] ")
+		line, err := a.In.ReadString('\n')
+		key := trimLower(line)
+		switch key {
+		case "done":
+			return nil
+		case "quit", "":
+			if key == "" && err == nil {
+				continue
+			}
+			return &exitError{code: ExitOK, err: errors.New("")}
+		case "rlimit", "throttle", "sleep":
+			fmt.Fprintf(a.Out, "New %s value: ", key)
+			vline, _ := a.In.ReadString('\n')
+			v, perr := strconv.Atoi(strings.TrimSpace(vline))
+			if perr != nil || v < 0 {
+				fmt.Fprintln(a.Out, "Please give a whole number, 0 or more.")
+				continue
+			}
+			for i := range *reqs {
+				val := v
+				r := &(*reqs)[i]
+				switch key {
+				case "rlimit":
+					r.RLimit = &val
+				case "throttle":
+					r.Throttle = &val
+				case "sleep":
+					r.Sleep = &val
+				}
+			}
+		default:
+			fmt.Fprintf(a.Out, "Unknown choice '%s'.\n", key)
+		}
+		if err != nil {
+			return nil
+		}
+	}
+}
+
+func (a *App) updateOne(dir string, r store.Request) error {
+	dir, _ = filepath.Abs(dir)
+	st, err := openStudy(dir)
+	if err != nil {
+		return err
+	}
+	r.Kind, r.At = store.RequestUpdate, time.Now()
+	if err := st.Update(func(tx *store.Tx) error { return tx.AddRequest(r) }); err != nil {
+		return err
+	}
+	if pid := conductor.Running(dir); pid > 0 {
+		syscall.Kill(pid, syscall.SIGUSR1)
+		fmt.Fprintf(a.Out, "Updated %s (conductor %d applies it on its next cycle).\n", dir, pid)
+		return nil
+	}
+	if err := conductor.Apply(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Out, "Updated %s.\n", dir)
+	return nil
+}
+
+func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

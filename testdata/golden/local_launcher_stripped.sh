@@ -1,0 +1,5 @@
+#!/bin/bash
+
+echo one
+a [x] b
+

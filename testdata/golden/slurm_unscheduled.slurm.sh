@@ -1,0 +1,6 @@
+#!/bin/bash
+
+echo one
+a [x] b
+legacy
+
