@@ -34,24 +34,29 @@ type Node struct {
 // Workspace returns the node's absolute workspace.
 func (g *Graph) Workspace(n *Node) string { return g.Dir + "/" + n.Dir }
 
-// Order returns node indexes breadth-first from the root: the order status
-// tables list steps in.
+// Order returns node indexes level by level from the root (a step's level
+// is one more than its deepest parent's), in expansion order within a
+// level: the order status tables list steps in.
 func (g *Graph) Order() []int32 {
-	order := make([]int32, 0, len(g.Nodes))
-	seen := make([]bool, len(g.Nodes))
-	for i, n := range g.Nodes {
-		if len(n.Parents) == 0 {
-			order = append(order, int32(i))
-			seen[i] = true
+	level := make([]int32, len(g.Nodes))
+	var count []int32           // nodes per level
+	for i, n := range g.Nodes { // expansion order is topological
+		for _, p := range n.Parents {
+			level[i] = max(level[i], level[p]+1)
 		}
+		for int(level[i]) >= len(count) {
+			count = append(count, 0)
+		}
+		count[level[i]]++
 	}
-	for head := 0; head < len(order); head++ {
-		for _, c := range g.Nodes[order[head]].Children {
-			if !seen[c] {
-				seen[c] = true
-				order = append(order, c)
-			}
-		}
+	start := make([]int32, len(count))
+	for l := 1; l < len(count); l++ {
+		start[l] = start[l-1] + count[l-1]
+	}
+	order := make([]int32, len(g.Nodes))
+	for i := range g.Nodes {
+		order[start[level[i]]] = int32(i)
+		start[level[i]]++
 	}
 	return order
 }

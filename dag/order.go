@@ -42,14 +42,18 @@ func buildStepGraph(s *spec.Spec) (*stepGraph, error) {
 		}
 	}
 	for _, st := range s.Steps {
-		for _, dep := range st.Run.Depends {
+		for k, dep := range st.Run.Depends {
+			pos := st.Run.Pos["depends"]
+			if k < len(st.Run.DependsPos) {
+				pos = st.Run.DependsPos[k]
+			}
 			parent, _ := parentName(dep)
 			if _, ok := sg.index[parent]; !ok {
-				return nil, &spec.Error{Pos: st.Run.Pos["depends"], Msg: fmt.Sprintf(
+				return nil, &spec.Error{Pos: pos, Msg: fmt.Sprintf(
 					"Step '%s' depends on '%s', but no step named '%s' exists.%s", st.Name, dep, parent, suggestStep(parent, s))}
 			}
 			if err := sg.edge(parent, st.Name); err != nil {
-				return nil, &spec.Error{Pos: st.Run.Pos["depends"], Msg: err.Error()}
+				return nil, &spec.Error{Pos: pos, Msg: err.Error()}
 			}
 		}
 	}

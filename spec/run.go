@@ -166,7 +166,7 @@ func (d *decoder) depends(n *yaml.Node, r *Run, where string) error {
 		if err != nil {
 			return err
 		}
-		r.Depends = []string{name}
+		r.Depends, r.DependsPos = []string{name}, []Pos{d.pos(n)}
 		return nil
 	}
 	items, err := d.sequence(n, "run.depends of "+where)
@@ -182,6 +182,7 @@ func (d *decoder) depends(n *yaml.Node, r *Run, where string) error {
 			return errorf(d.pos(item), "Non-unique step names in %s run.depends: '%s' is listed twice.", where, name)
 		}
 		r.Depends = append(r.Depends, name)
+		r.DependsPos = append(r.DependsPos, d.pos(item))
 	}
 	return nil
 }

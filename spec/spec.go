@@ -74,6 +74,7 @@ type Step struct {
 type Run struct {
 	Cmd, Restart, Pre, Post          string
 	Depends                          []string
+	DependsPos                       []Pos // where each dependency was written
 	Nodes, Procs, CoresPerTask       string
 	TasksPerRS, RSPerNode, CPUsPerRS string
 	GPUs, Walltime, Exclusive        string
@@ -131,5 +132,6 @@ func (s *Step) Texts() []*string {
 func (s *Step) Clone() *Step {
 	c := *s
 	c.Run.Depends = append([]string(nil), s.Run.Depends...)
+	c.Run.DependsPos = append([]Pos(nil), s.Run.DependsPos...)
 	return &c
 }

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// TestMain lets the test binary stand in for the maestro and conductor
+// binaries, so that scripts drive real processes.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"maestro":   func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"conductor": func() { os.Exit(ConductorMain(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("SAMPLES", mustAbs("../samples"))
+			env.Setenv("COMPAT", mustAbs("../testdata/compat/samples"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitstudy": cmdWaitStudy,
+			"waitstep":  cmdWaitStep,
+			"setschema": cmdSetSchema,
+		},
+	})
+}
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// waitstudy DIR STATE [SECONDS]: wait until the study is in STATE.
+func cmdWaitStudy(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: waitstudy DIR STATE [SECONDS]")
+	}
+	waitUntil(ts, args, 2, func(st *store.Store) (string, error) {
+		var s state.Study
+		err := st.View(func(tx *store.Tx) error {
+			var err error
+			s, err = tx.StudyState()
+			return err
+		})
+		return string(s), err
+	})
+}
+
+// waitstep DIR STEP STATE [SECONDS]: wait until step STEP is in STATE.
+func cmdWaitStep(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 3 {
+		ts.Fatalf("usage: waitstep DIR STEP STATE [SECONDS]")
+	}
+	step := args[1]
+	waitUntil(ts, append([]string{args[0]}, args[2:]...), 2, func(st *store.Store) (string, error) {
+		var got string
+		err := st.View(func(tx *store.Tx) error {
+			steps, err := tx.Steps()
+			if err != nil {
+				return err
+			}
+			status, err := tx.Statuses()
+			if err != nil {
+				return err
+			}
+			for i := range steps {
+				if steps[i].Name == step {
+					got = string(status[i].State)
+				}
+			}
+			return nil
+		})
+		return got, err
+	})
+}
+
+// waitUntil polls get until it returns args[1] (one of, with |), failing
+// after args[timeoutArg] seconds (default 60).
+func waitUntil(ts *testscript.TestScript, args []string, timeoutArg int, get func(*store.Store) (string, error)) {
+	dir := ts.MkAbs(args[0])
+	want := strings.Split(args[1], "|")
+	limit := 60 * time.Second
+	if len(args) > timeoutArg {
+		n, err := strconv.Atoi(args[timeoutArg])
+		if err != nil {
+			ts.Fatalf("bad timeout %q", args[timeoutArg])
+		}
+		limit = time.Duration(n) * time.Second
+	}
+	deadline := time.Now().Add(limit)
+	last := ""
+	for time.Now().Before(deadline) {
+		if st, err := store.Open(dir); err == nil {
+			if got, err := get(st); err == nil {
+				last = got
+				for _, w := range want {
+					if got == w {
+						return
+					}
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("waited %s for %v, last seen %q", limit, want, last)
+}
+
+// setschema DIR N: rewrite the study's schema version, as another maestro
+// version would have written it.
+func cmdSetSchema(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: setschema DIR N")
+	}
+	db, err := bolt.Open(store.Path(ts.MkAbs(args[0])), 0o644, nil)
+	ts.Check(err)
+	defer db.Close()
+	ts.Check(db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte(args[1])) }))
+}
