@@ -41,6 +41,9 @@ type Config struct {
 	Notify func()                           // wakes the conductor when a job changes on its own
 	Logf   func(format string, args ...any) // the conductor's log
 	Limit  time.Duration                    // how long one scheduler command may take
+	// StateDir is a directory of the study where an executor may keep
+	// what it needs to find its jobs again after the conductor restarts.
+	StateDir string
 }
 
 // Job is one submission of a step's script.
@@ -69,6 +72,13 @@ type Executor interface {
 	Cancel(ctx context.Context, ids []string) error
 	// Capabilities says how the conductor should drive the executor.
 	Capabilities() Capabilities
+}
+
+// Adopter is an executor that can take over jobs a previous conductor
+// started. Adopt reports whether job id still exists or left a result;
+// false means it is lost and the step must run again.
+type Adopter interface {
+	Adopt(id string, j *Job, submitted time.Time) bool
 }
 
 // Capabilities are what differs between executors.

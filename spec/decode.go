@@ -151,6 +151,9 @@ func (d *decoder) text(n *yaml.Node, field string) (string, error) {
 	if s.Kind == KindNull || s.Text == "" {
 		return "", errorf(d.pos(n), "The value '%s' in field %s is not of type 'string' (it must not be empty).", s.Text, field)
 	}
+	if s.Kind != KindString {
+		return "", errorf(d.pos(n), "The value '%s' in field %s is not of type 'string'; quote it.", s.Text, field)
+	}
 	return s.Text, nil
 }
 

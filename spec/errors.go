@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a spec file.
@@ -24,10 +25,43 @@ type Error struct {
 	Msg string
 }
 
-func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+func (e *Error) Error() string { return e.Pos.String() + ": " + strings.ReplaceAll(e.Msg, "\n", `\n`) }
 
+// errorf builds an Error; string arguments, which may be the user's text,
+// are shown with control characters escaped and long ones shortened, so
+// that a message stays one readable line.
 func errorf(p Pos, format string, args ...any) *Error {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = Show(s)
+		}
+	}
 	return &Error{Pos: p, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Show returns user text fit for a one-line message.
+func Show(s string) string {
+	const limit = 80
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == limit {
+			b.WriteString("...")
+			break
+		}
+		n++
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < ' ' || r == 0x7f || r == utf8.RuneError:
+			fmt.Fprintf(&b, `\x%02x`, r&0xff)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Suggest returns " Did you mean 'x'?" when one of known is close to key.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -71,7 +72,14 @@ func Parse(data []byte, name string) (s *Spec, err error) {
 		}
 	}()
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(data, name, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil && len(extra.Content) > 0 {
+		return nil, errorf(Pos{File: name, Line: extra.Line, Col: extra.Column}, "the spec holds more than one YAML document; a study is one document.")
+	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlError(data, name, err)
 	}
 	d := &decoder{file: name}
@@ -85,25 +93,56 @@ func Parse(data []byte, name string) (s *Spec, err error) {
 	return s, nil
 }
 
-// yamlError turns a YAML library error into file:line:col form; the library
-// gives only the line, so the column is that line's first non-blank.
+// yamlError turns a YAML library error into file:line:col form. The
+// library gives a line for most errors (0-based for those found while
+// parsing) and no column; the column is that line's first non-blank, or
+// the offending byte where the message names one.
 func yamlError(data []byte, name string, err error) error {
 	var te *yaml.TypeError
-	msg := err.Error()
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 	}
-	m := yamlLine.FindStringSubmatch(msg)
-	if m == nil {
-		return errorf(Pos{File: name}, "YAML syntax error: %s", strings.TrimPrefix(msg, "yaml: "))
+	line, offset := 1, -1
+	if m := yamlLine.FindStringSubmatch("yaml: " + msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		for _, p := range []string{"did not find expected", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
+			if strings.HasPrefix(msg, p) {
+				line++
+			}
+		}
 	}
-	line, _ := strconv.Atoi(m[1])
+	switch {
+	case strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters"):
+		offset = badByte(data)
+	case strings.HasPrefix(msg, "unknown anchor '"):
+		anchor := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
+		offset = bytes.Index(data, []byte("*"+anchor))
+	case strings.Contains(msg, "end of stream"):
+		line = bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n")) + 1
+	}
 	col := 1
-	lines := bytes.Split(data, []byte("\n"))
-	if line >= 1 && line <= len(lines) {
-		col += len(lines[line-1]) - len(bytes.TrimLeft(lines[line-1], " \t"))
+	if offset >= 0 {
+		line = bytes.Count(data[:offset], []byte("\n")) + 1
+		col = offset - (bytes.LastIndexByte(data[:offset], '\n') + 1) + 1
+	} else if lines := bytes.Split(data, []byte("\n")); line >= 1 && line <= len(lines) {
+		col += len(lines[line-1]) - len(bytes.TrimLeft(lines[line-1], " "))
 	}
-	return errorf(Pos{File: name, Line: line, Col: col}, "YAML syntax error: %s", m[2])
+	return errorf(Pos{File: name, Line: line, Col: col}, "YAML syntax error: %s", msg)
+}
+
+// badByte returns the offset of the first byte YAML refuses: invalid
+// UTF-8 or a control character other than tab, newline and carriage return.
+func badByte(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 || r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 func (d *decoder) spec(root *yaml.Node, s *Spec) error {
@@ -342,7 +381,7 @@ func (d *decoder) batch(n *yaml.Node, b *Batch, s *Spec) error {
 	}
 	if b.Type != "local" {
 		for _, k := range []string{"host", "bank", "queue"} {
-			if e := find(entries, k); e == nil || e.v.Value == "" {
+			if e := find(entries, k); e == nil || isNull(e.v) || e.v.Value == "" {
 				return errorf(d.pos(n), "Key '%s' is missing from batch (required for batch type '%s').", k, b.Type)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -15,18 +16,37 @@ import (
 	"github.com/maestro-go/maestro/state"
 )
 
-// KillGrace is how long a cancelled or timed-out step has between SIGTERM
-// and SIGKILL.
-var KillGrace = 3 * time.Second
+// Tunables, variables so tests can shorten them.
+var (
+	// KillGrace is how long a cancelled or timed-out step has between
+	// SIGTERM and SIGKILL.
+	KillGrace = 3 * time.Second
+	// AdoptPoll is how often a step started by an earlier conductor is
+	// checked for having ended.
+	AdoptPoll = 200 * time.Millisecond
+)
+
+// exitTrap is sourced by bash before a step script runs (through BASH_ENV):
+// it records the script's exit status in $MAESTRO_RC, so that a conductor
+// that restarts after a crash knows how a step it did not see end ended,
+// at the cost of no extra process. Nested bash scripts get the user's own
+// BASH_ENV back.
+const exitTrap = `# Written by maestro: records a step's exit status for its conductor.
+if [ -n "${MAESTRO_BASH_ENV:-}" ]; then export BASH_ENV="$MAESTRO_BASH_ENV"; . "$MAESTRO_BASH_ENV"; else unset BASH_ENV; fi
+trap 'printf "%s\n" "$?" > "$MAESTRO_RC"' EXIT
+`
 
 type executor struct {
 	cfg  adapters.Config
+	trap string
+	env  []string
 	mu   sync.Mutex
 	jobs map[string]*job
 }
 
 type job struct {
 	pid       int
+	rc        string // where the exit trap records the status
 	done      bool
 	cancelled bool
 	timedOut  bool
@@ -39,21 +59,53 @@ func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
-	return &executor{cfg: cfg, jobs: map[string]*job{}}, nil
+	e := &executor{cfg: cfg, jobs: map[string]*job{}, env: os.Environ()}
+	if cfg.StateDir != "" {
+		if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+			return nil, err
+		}
+		e.trap = filepath.Join(cfg.StateDir, "exit-trap.bash")
+		if err := os.WriteFile(e.trap, []byte(exitTrap), 0o644); err != nil {
+			return nil, err
+		}
+		e.env = append(withoutVar(e.env, "BASH_ENV"), "BASH_ENV="+e.trap, "MAESTRO_BASH_ENV="+os.Getenv("BASH_ENV"))
+	}
+	return e, nil
+}
+
+func withoutVar(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func (e *executor) Capabilities() adapters.Capabilities { return adapters.Capabilities{Local: true} }
+
+func (e *executor) rcPath(name string) string {
+	if e.cfg.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(e.cfg.StateDir, name+".rc")
+}
+
+func walltime(j *adapters.Job) (time.Duration, error) {
+	if !adapters.Truthy(j.Walltime) {
+		return 0, nil
+	}
+	return adapters.ParseWalltime(j.Walltime)
+}
 
 // Submit starts the script in its workspace, in a process group of its own
 // (so cancel reaches everything it started), with output in <name>.out and
 // <name>.err. The job id is the process id.
 func (e *executor) Submit(_ context.Context, j *adapters.Job) (string, error) {
-	var limit time.Duration
-	if adapters.Truthy(j.Walltime) {
-		var err error
-		if limit, err = adapters.ParseWalltime(j.Walltime); err != nil {
-			return "", err
-		}
+	limit, err := walltime(j)
+	if err != nil {
+		return "", err
 	}
 	out, err := os.OpenFile(filepath.Join(j.Workspace, j.Name+".out"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -65,16 +117,32 @@ func (e *executor) Submit(_ context.Context, j *adapters.Job) (string, error) {
 		return "", err
 	}
 	defer errf.Close()
+	rc := e.rcPath(j.Name)
+	env := e.env
+	if rc != "" {
+		os.Remove(rc)
+		env = append(env[:len(env):len(env)], "MAESTRO_RC="+rc)
+	}
 	cmd := exec.Command(j.Script)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = j.Workspace, out, errf
-	// A local step dies with its conductor; a new conductor reruns it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Dir, cmd.Stdout, cmd.Stderr, cmd.Env = j.Workspace, out, errf, env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
 	id := strconv.Itoa(cmd.Process.Pid)
-	jb := &job{pid: cmd.Process.Pid, status: adapters.Status{State: state.Running}}
+	jb := &job{pid: cmd.Process.Pid, rc: rc, status: adapters.Status{State: state.Running}}
+	e.track(id, jb, limit)
+	go func() {
+		err := cmd.Wait()
+		e.end(jb, exitCode(err))
+	}()
+	return id, nil
+}
+
+// track registers a running job and arms its walltime.
+func (e *executor) track(id string, jb *job, limit time.Duration) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.jobs[id] = jb
 	if limit > 0 {
 		jb.timer = time.AfterFunc(limit, func() {
@@ -84,24 +152,24 @@ func (e *executor) Submit(_ context.Context, j *adapters.Job) (string, error) {
 			e.stop(jb)
 		})
 	}
-	e.mu.Unlock()
-	go e.wait(cmd, jb)
-	return id, nil
 }
 
-func (e *executor) wait(cmd *exec.Cmd, jb *job) {
-	err := cmd.Wait()
-	code := 0
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			code = 255
-		} else if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = 128 + int(ws.Signal())
-		} else {
-			code = ee.ExitCode()
-		}
+func exitCode(err error) int {
+	if err == nil {
+		return 0
 	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return 255
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ee.ExitCode()
+}
+
+// end records how a job ended and wakes the conductor.
+func (e *executor) end(jb *job, code int) {
 	e.mu.Lock()
 	jb.done = true
 	if jb.timer != nil {
@@ -119,6 +187,84 @@ func (e *executor) wait(cmd *exec.Cmd, jb *job) {
 	jb.status = adapters.Status{State: st, ExitCode: &code}
 	e.mu.Unlock()
 	e.cfg.Notify()
+}
+
+// Adopt takes over a step an earlier conductor started: a process still
+// running is watched until it ends; one that ended left its exit status
+// behind (see exitTrap). Without either the step is lost.
+func (e *executor) Adopt(id string, j *adapters.Job, submitted time.Time) bool {
+	pid, err := strconv.Atoi(id)
+	if err != nil || pid <= 1 {
+		return false
+	}
+	rc := e.rcPath(j.Name)
+	jb := &job{pid: pid, rc: rc, status: adapters.Status{State: state.Running}}
+	if ours(pid, submitted) {
+		limit, _ := walltime(j)
+		if limit > 0 {
+			limit = max(time.Until(submitted.Add(limit)), time.Millisecond)
+		}
+		e.track(id, jb, limit)
+		go e.watch(jb, submitted)
+		return true
+	}
+	code, ok := readRC(rc, submitted)
+	if !ok {
+		killGroup(pid)
+		return false
+	}
+	e.track(id, jb, 0)
+	e.end(jb, code)
+	return true
+}
+
+// watch polls an adopted process, which is not our child, until it ends.
+func (e *executor) watch(jb *job, submitted time.Time) {
+	for syscall.Kill(jb.pid, 0) == nil && ours(jb.pid, submitted) {
+		time.Sleep(AdoptPoll)
+	}
+	code, ok := readRC(jb.rc, submitted)
+	if !ok {
+		code = 255 // it ended without a word: killed, or not a bash script
+	}
+	e.end(jb, code)
+}
+
+// readRC reads an exit status written after the job was submitted.
+func readRC(path string, submitted time.Time) (int, bool) {
+	if path == "" {
+		return 0, false
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.ModTime().Before(submitted.Add(-time.Second)) {
+		return 0, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	code, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	return code, err == nil
+}
+
+// ours reports whether pid is a live process started when the job was
+// submitted (so not an unrelated process that reused the pid).
+func ours(pid int, submitted time.Time) bool {
+	started, ok := ProcessStart(pid)
+	if !ok {
+		return false
+	}
+	d := started.Sub(submitted)
+	return d > -2*time.Second && d < 2*time.Second
+}
+
+// killGroup ends what is left of a lost job's process group. A group whose
+// leader is gone keeps its id reserved while any member lives, so the id
+// cannot name someone else's group; a live leader was checked by ours.
+func killGroup(pid int) {
+	if _, alive := ProcessStart(pid); !alive {
+		syscall.Kill(-pid, syscall.SIGKILL)
+	}
 }
 
 // stop asks a job's process group to end, then forces it after KillGrace.
