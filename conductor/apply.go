@@ -1,0 +1,29 @@
+package conductor
+
+// Apply carries out a study's queued requests when no conductor is driving
+// it: a cancel stops what is still in flight and cancels the rest; an
+// update changes the stored settings for the next conductor.
+func Apply(dir string) error {
+	st, err := open(dir)
+	if err != nil {
+		return err
+	}
+	unlock, err := Lock(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	e, err := newEngine(dir, st, Options{Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer e.closeLog()
+	e.recover()
+	e.takeRequests()
+	if e.cancelling {
+		e.finish()
+		return nil
+	}
+	e.flush(true)
+	return nil
+}

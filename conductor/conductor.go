@@ -1,0 +1,290 @@
+// Package conductor drives a written study to its end (REFERENCE §7): it
+// submits ready steps through the scheduler adapters, watches them, reacts
+// to their end states, obeys cancel and update requests, and records every
+// state change in the study's database.
+package conductor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// Options configure one conductor run.
+type Options struct {
+	Dir       string
+	SleepSecs int       // overrides the study's sleep setting when > 0
+	Out       io.Writer // log lines also go here (the detached conductor's <name>.txt)
+	Debug     bool
+}
+
+// Tunables, variables so tests can shorten them.
+var (
+	// RequestCheck is how often the conductor looks for cancel and update
+	// requests when no signal told it of one.
+	RequestCheck = time.Second
+	// CommandLimit bounds one scheduler command.
+	CommandLimit = 2 * time.Minute
+	// MaxHWRetries bounds resubmissions after a node failure.
+	MaxHWRetries = 3
+	// MissLimit is how many polls in a row may miss a job before it is
+	// reported NOTFOUND.
+	MissLimit = 3
+	// CSVInterval is the least time between rewrites of status.csv.
+	CSVInterval = time.Second
+	// FlushInterval is how long changes to local steps may wait to be
+	// written, so that a burst of short steps costs one transaction.
+	FlushInterval = 20 * time.Millisecond
+)
+
+// ErrRunning is returned when another conductor drives the study.
+var ErrRunning = errors.New("another conductor is driving this study")
+
+// Run drives the study in opt.Dir until it ends and returns its end state.
+func Run(ctx context.Context, opt Options) (state.Study, error) {
+	dir, err := filepath.Abs(opt.Dir)
+	if err != nil {
+		return "", err
+	}
+	st, err := open(dir)
+	if err != nil {
+		return "", err
+	}
+	unlock, err := Lock(dir)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	e, err := newEngine(dir, st, opt)
+	if err != nil {
+		return "", err
+	}
+	defer e.closeLog()
+	return e.run(ctx)
+}
+
+func open(dir string) (*store.Store, error) {
+	st, err := store.Open(dir)
+	if errors.Is(err, store.ErrNoStudy) {
+		return nil, fmt.Errorf("%s holds no study (no %s)", dir, store.File)
+	}
+	return st, err
+}
+
+// Lock takes the study's conductor lock, held for as long as the conductor
+// runs; a second conductor gets a clear refusal.
+func Lock(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, "meta", "conductor.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if pid := Running(dir); pid > 0 {
+			return nil, fmt.Errorf("%w (pid %d); refusing to start a second one for %s", ErrRunning, pid, dir)
+		}
+		return nil, fmt.Errorf("%w; refusing to start a second one for %s", ErrRunning, dir)
+	}
+	return func() { f.Close() }, nil
+}
+
+// Running returns the pid of the conductor driving the study in dir, or 0.
+func Running(dir string) int {
+	f, err := os.Open(filepath.Join(dir, "meta", "conductor.lock"))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		return -1
+	}
+	pid := -1
+	st.View(func(tx *store.Tx) error {
+		if c, err := tx.Conductor(); err == nil && c.PID > 0 {
+			pid = c.PID
+		}
+		return nil
+	})
+	return pid
+}
+
+// engine is one conductor's in-memory view of the study.
+type engine struct {
+	dir      string
+	st       *store.Store
+	info     *store.StudyInfo
+	settings store.Settings
+	steps    []store.StepInfo
+	status   []store.StepStatus
+	children [][]int32
+	waiting  []int32 // parents not yet FINISHED
+	queued   []bool  // in a ready queue
+
+	readyLocal, readySched []int32
+	localJobs, schedJobs   map[string]int32 // job id -> step, in flight
+	openCount              int
+	misses                 []uint8
+	local                  adapters.Executor
+	sched                  adapters.Executor // nil for a local study
+	wake                   chan struct{}
+	log                    *log.Logger
+	logFile                *os.File
+	debug                  bool
+
+	dirty         map[int32]bool
+	events        []store.Event
+	metaDirty     bool
+	studyState    state.Study
+	cancelling    bool
+	nextPoll      time.Time
+	pollBackoff   time.Duration
+	lastCSV       time.Time
+	csvDirty      bool
+	urgent        bool // changes that must be written before anything else happens
+	lastFlush     time.Time
+	schedFailures int  // scheduler queries failed in a row
+	schedDown     bool // submissions paused until the scheduler answers
+	inflightLocal int
+	inflightSched int
+	sleepOverride int
+}
+
+func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
+	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), dirty: map[int32]bool{}, debug: opt.Debug,
+		sleepOverride: opt.SleepSecs}
+	err := st.View(func(tx *store.Tx) error {
+		var err error
+		if e.info, err = tx.Info(); err != nil {
+			return err
+		}
+		if e.settings, err = tx.Settings(); err != nil {
+			return err
+		}
+		if e.studyState, err = tx.StudyState(); err != nil {
+			return err
+		}
+		if e.steps, err = tx.Steps(); err != nil {
+			return err
+		}
+		e.status, err = tx.Statuses()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(e.steps) != len(e.status) {
+		return nil, fmt.Errorf("the study database in %s is damaged: %d steps but %d statuses", dir, len(e.steps), len(e.status))
+	}
+	if e.info.Dry {
+		return nil, fmt.Errorf("%s was written with --dry; there is nothing to run", dir)
+	}
+	if opt.SleepSecs > 0 {
+		e.settings.SleepSecs = opt.SleepSecs
+	}
+	if err := e.openLog(opt.Out); err != nil {
+		return nil, err
+	}
+	if err := e.openExecutors(); err != nil {
+		return nil, err
+	}
+	e.children = make([][]int32, len(e.steps))
+	for i := range e.steps {
+		for _, p := range e.steps[i].Parents {
+			e.children[p] = append(e.children[p], int32(i))
+		}
+	}
+	e.waiting = make([]int32, len(e.steps))
+	e.queued = make([]bool, len(e.steps))
+	e.misses = make([]uint8, len(e.steps))
+	return e, nil
+}
+
+func (e *engine) openLog(out io.Writer) error {
+	f, err := os.OpenFile(filepath.Join(e.dir, "logs", e.info.Name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	e.logFile = f
+	var w io.Writer = f
+	if out != nil {
+		w = io.MultiWriter(f, out)
+	}
+	e.log = log.New(w, "", log.LstdFlags)
+	return nil
+}
+
+func (e *engine) closeLog() {
+	if e.logFile != nil {
+		e.logFile.Close()
+	}
+}
+
+func (e *engine) logf(format string, args ...any) { e.log.Printf(format, args...) }
+
+func (e *engine) debugf(format string, args ...any) {
+	if e.debug {
+		e.log.Printf("debug: "+format, args...)
+	}
+}
+
+func (e *engine) openExecutors() error {
+	notify := func() {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
+	cfg := adapters.Config{Batch: &e.info.Batch, Notify: notify, Logf: e.logf, Limit: CommandLimit,
+		StateDir: filepath.Join(e.dir, "meta", "jobs")}
+	la, err := adapters.Get("local")
+	if err != nil {
+		return err
+	}
+	if e.local, err = la.Open(cfg); err != nil {
+		return err
+	}
+	for _, s := range e.steps {
+		if !s.Scheduled {
+			continue
+		}
+		a, err := adapters.Get(e.info.BatchType)
+		if err != nil {
+			return err
+		}
+		e.sched, err = a.Open(cfg)
+		return err
+	}
+	return nil
+}
+
+// localCap is how many local steps may run at once.
+func (e *engine) localCap() int {
+	if e.settings.Throttle > 0 {
+		return e.settings.Throttle
+	}
+	return runtime.NumCPU()
+}
+
+func (e *engine) sleep() time.Duration {
+	s := e.settings.SleepSecs
+	if s <= 0 {
+		s = 1
+	}
+	return time.Duration(s) * time.Second
+}

@@ -1,0 +1,85 @@
+package conductor
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/maestro-go/maestro/status"
+	"github.com/maestro-go/maestro/store"
+)
+
+// pending reports whether changes wait to be written.
+func (e *engine) pending() bool { return len(e.dirty) > 0 || len(e.events) > 0 || e.metaDirty }
+
+// flush writes every change since the last flush in one transaction, then
+// the event lines and, at most every CSVInterval, status.csv. Changes to
+// local steps are batched for up to FlushInterval (a local step that ends
+// meanwhile leaves its exit status behind, see the local adapter); job ids
+// from a scheduler and requests are written at once. A failed write keeps
+// the changes for the next try: nothing is lost in memory.
+func (e *engine) flush(final bool) {
+	if e.pending() && !final && !e.urgent && time.Since(e.lastFlush) < FlushInterval {
+		return
+	}
+	if e.pending() {
+		err := e.st.Update(func(tx *store.Tx) error {
+			for i := range e.dirty {
+				if err := tx.PutStatus(int(i), &e.status[i]); err != nil {
+					return err
+				}
+			}
+			for k := range e.events {
+				if err := tx.AppendEvent(&e.events[k]); err != nil {
+					return err
+				}
+			}
+			if e.metaDirty {
+				if err := tx.SetSettings(e.settings); err != nil {
+					return err
+				}
+				return tx.SetStudyState(e.studyState)
+			}
+			return nil
+		})
+		if err != nil {
+			e.logf("cannot record state (will retry): %v", err)
+			return
+		}
+		e.writeEvents()
+		clear(e.dirty)
+		e.events, e.metaDirty, e.urgent, e.lastFlush = e.events[:0], false, false, time.Now()
+		e.csvDirty = true
+	}
+	if e.csvDirty && (final || time.Since(e.lastCSV) >= CSVInterval) {
+		e.writeCSV()
+	}
+}
+
+// writeEvents appends the flushed events to logs/events.jsonl.
+func (e *engine) writeEvents() {
+	f, err := os.OpenFile(filepath.Join(e.dir, "logs", "events.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		e.logf("cannot write events: %v", err)
+		return
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	for k := range e.events {
+		enc.Encode(&e.events[k])
+	}
+}
+
+func (e *engine) writeCSV() {
+	now := time.Now()
+	rows := make([]status.Row, len(e.steps))
+	for i := range e.steps {
+		rows[i] = status.MakeRow(&e.steps[i], &e.status[i], now)
+	}
+	if err := status.WriteCSV(filepath.Join(e.dir, "status.csv"), rows); err != nil {
+		e.logf("cannot write status.csv: %v", err)
+		return
+	}
+	e.lastCSV, e.csvDirty = time.Now(), false
+}

@@ -1,0 +1,92 @@
+package conductor
+
+import (
+	"context"
+	"time"
+
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// takeRequests applies queued cancel and update requests.
+func (e *engine) takeRequests() {
+	pending := false
+	if err := e.st.View(func(tx *store.Tx) error { pending = tx.PendingRequests(); return nil }); err != nil {
+		e.logf("cannot read requests: %v", err)
+		return
+	}
+	if !pending {
+		return
+	}
+	var reqs []store.Request
+	err := e.st.Update(func(tx *store.Tx) error {
+		var err error
+		reqs, err = tx.TakeRequests()
+		return err
+	})
+	if err != nil {
+		e.logf("cannot take requests: %v", err)
+		return
+	}
+	for _, r := range reqs {
+		switch r.Kind {
+		case store.RequestCancel:
+			e.cancel()
+		case store.RequestUpdate:
+			e.update(r)
+		}
+	}
+}
+
+func (e *engine) update(r store.Request) {
+	if r.Throttle != nil {
+		e.settings.Throttle = *r.Throttle
+	}
+	if r.RLimit != nil {
+		e.settings.RLimit = *r.RLimit
+	}
+	if r.Sleep != nil {
+		e.settings.SleepSecs = *r.Sleep
+		if next := time.Now().Add(e.sleep()); next.Before(e.nextPoll) {
+			e.nextPoll = next
+		}
+	}
+	e.metaDirty, e.urgent = true, true
+	e.logf("settings updated: throttle %d, rlimit %d, sleep %ds", e.settings.Throttle, e.settings.RLimit, e.settings.SleepSecs)
+}
+
+// cancel stops every job in flight and cancels every step not yet ended.
+func (e *engine) cancel() {
+	e.logf("cancel requested")
+	e.cancelling = true
+	for _, group := range []struct {
+		jobs map[string]int32
+		ex   interface {
+			Cancel(context.Context, []string) error
+		}
+	}{{e.localJobs, e.local}, {e.schedJobs, e.sched}} {
+		if len(group.jobs) == 0 {
+			continue
+		}
+		ids := make([]string, 0, len(group.jobs))
+		for id := range group.jobs {
+			ids = append(ids, id)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), CommandLimit)
+		if err := group.ex.Cancel(ctx, ids); err != nil {
+			e.logf("cancelling jobs %v: %v", ids, err)
+		}
+		cancel()
+	}
+	for i := range e.status {
+		st := e.status[i].State
+		if st.InFlight() {
+			e.release(int32(i))
+		}
+		if !st.Terminal() {
+			e.set(int32(i), state.Cancelled, "study cancelled")
+		}
+	}
+	e.readyLocal, e.readySched = nil, nil
+	e.metaDirty, e.urgent = true, true
+}

@@ -1,0 +1,99 @@
+package conductor
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// run is the conductor's loop: every pass applies requests, collects what
+// changed, submits what is ready and records it; between passes it sleeps
+// until a local step ends, a request arrives or the scheduler is due.
+func (e *engine) run(ctx context.Context) (state.Study, error) {
+	host, _ := os.Hostname()
+	err := e.st.Update(func(tx *store.Tx) error {
+		if err := tx.SetConductor(&store.Conductor{PID: os.Getpid(), Host: host, Started: time.Now()}); err != nil {
+			return err
+		}
+		return tx.SetStudyState(state.StudyRunning)
+	})
+	if err != nil {
+		return "", err
+	}
+	e.studyState = state.StudyRunning
+	e.logf("conductor %d driving study '%s' in %s (%d steps, throttle %d, sleep %ds)",
+		os.Getpid(), e.info.Name, e.dir, len(e.steps), e.settings.Throttle, e.settings.SleepSecs)
+	e.recover()
+
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	tick := time.NewTicker(RequestCheck)
+	defer tick.Stop()
+	pollTimer := time.NewTimer(time.Hour)
+	defer pollTimer.Stop()
+	checkRequests := true
+	for {
+		if checkRequests {
+			e.takeRequests()
+			checkRequests = false
+		}
+		e.collectLocal()
+		if e.inflightSched > 0 && !time.Now().Before(e.nextPoll) {
+			e.poll(ctx)
+		}
+		e.submit(ctx)
+		e.flush(false)
+		if e.open() == 0 {
+			return e.finish(), nil
+		}
+		wait := time.Hour
+		if e.inflightSched > 0 {
+			wait = max(time.Until(e.nextPoll), time.Millisecond)
+		}
+		if e.pending() {
+			wait = min(wait, max(time.Until(e.lastFlush.Add(FlushInterval)), time.Millisecond))
+		}
+		pollTimer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			e.flush(true)
+			e.logf("conductor stopping (%v); the study stays %s: run `conductor %s` to resume", context.Cause(ctx), e.studyState, e.dir)
+			return e.studyState, ctx.Err()
+		case <-e.wake:
+		case <-usr1:
+			checkRequests = true
+		case <-tick.C:
+			checkRequests = true
+		case <-pollTimer.C:
+		}
+	}
+}
+
+// finish records the study's end state.
+func (e *engine) finish() state.Study {
+	end := state.StudyFinished
+	for i := range e.status {
+		switch e.status[i].State {
+		case state.Finished:
+		case state.Cancelled:
+			end = state.StudyCancelled
+		default:
+			if end != state.StudyCancelled {
+				end = state.StudyFailure
+			}
+		}
+	}
+	e.studyState, e.metaDirty = end, true
+	e.flush(true)
+	if e.info.ScriptsDir != "" {
+		os.RemoveAll(e.info.ScriptsDir)
+	}
+	e.logf("study '%s' ended %s", e.info.Name, end)
+	return end
+}
