@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -33,7 +35,18 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("SAMPLES", mustAbs("../samples"))
 			env.Setenv("COMPAT", mustAbs("../testdata/compat/samples"))
+			for _, kv := range os.Environ() { // the Slurm cluster's settings
+				if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "SLURM_") || strings.HasPrefix(k, "LOCAL_SLURM_") {
+					env.Setenv(k, v)
+				}
+			}
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond != "slurm" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			return haveSlurm()
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitstudy": cmdWaitStudy,
@@ -41,6 +54,19 @@ func TestScripts(t *testing.T) {
 			"setschema": cmdSetSchema,
 		},
 	})
+}
+
+// haveSlurm reports whether a Slurm cluster is there; CI, which starts
+// one, sets MAESTRO_REQUIRE_SLURM=1 so that its absence fails the tests.
+func haveSlurm() (bool, error) {
+	_, err := exec.LookPath("sbatch")
+	if os.Getenv("SLURM_CONF") != "" && err == nil {
+		return true, nil
+	}
+	if os.Getenv("MAESTRO_REQUIRE_SLURM") == "1" {
+		return false, fmt.Errorf("MAESTRO_REQUIRE_SLURM=1 but there is no Slurm cluster (SLURM_CONF, sbatch)")
+	}
+	return false, nil
 }
 
 func mustAbs(p string) string {

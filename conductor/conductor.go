@@ -35,7 +35,7 @@ var (
 	// requests when no signal told it of one.
 	RequestCheck = time.Second
 	// CommandLimit bounds one scheduler command.
-	CommandLimit = 2 * time.Minute
+	CommandLimit = 30 * time.Second
 	// MaxHWRetries bounds resubmissions after a node failure.
 	MaxHWRetries = 3
 	// MissLimit is how many polls in a row may miss a job before it is

@@ -32,8 +32,10 @@ func (e *engine) set(i int32, s state.State, reason string) {
 		st.Ended = time.Now()
 	}
 	e.dirty[i] = true
-	e.events = append(e.events, store.Event{Time: time.Now(), Step: e.steps[i].Name, From: from, To: s, Reason: reason})
-	e.debugf("%s: %s -> %s %s", e.steps[i].Name, from, s, reason)
+	if from != s {
+		e.events = append(e.events, store.Event{Time: time.Now(), Step: e.steps[i].Name, From: from, To: s, Reason: reason})
+		e.debugf("%s: %s -> %s %s", e.steps[i].Name, from, s, reason)
+	}
 }
 
 // recover rebuilds the in-memory view from the store, for a fresh study and

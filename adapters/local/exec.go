@@ -123,11 +123,21 @@ func (e *executor) Submit(_ context.Context, j *adapters.Job) (string, error) {
 		os.Remove(rc)
 		env = append(env[:len(env):len(env)], "MAESTRO_RC="+rc)
 	}
-	cmd := exec.Command(j.Script)
-	cmd.Dir, cmd.Stdout, cmd.Stderr, cmd.Env = j.Workspace, out, errf, env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return "", err
+	var cmd *exec.Cmd
+	for try := 0; ; try++ {
+		cmd = exec.Command(j.Script)
+		cmd.Dir, cmd.Stdout, cmd.Stderr, cmd.Env = j.Workspace, out, errf, env
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		err := cmd.Start()
+		if err == nil {
+			break
+		}
+		// A script written a moment ago can still be open for writing in a
+		// process forked meanwhile (it closes at that process's exec).
+		if !errors.Is(err, syscall.ETXTBSY) || try == 20 {
+			return "", err
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	id := strconv.Itoa(cmd.Process.Pid)
 	jb := &job{pid: cmd.Process.Pid, rc: rc, status: adapters.Status{State: state.Running}}

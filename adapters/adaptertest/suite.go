@@ -1,0 +1,210 @@
+// Package adaptertest is the conformance suite every scheduler adapter
+// runs: submit and finish, a failing exit code, an exceeded walltime,
+// cancel, many jobs in one query, and an unknown job id.
+package adaptertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/state"
+)
+
+// Harness says how to exercise one adapter.
+type Harness struct {
+	Adapter adapters.Adapter
+	// Batch is the batch block the suite's scripts are written for.
+	Batch spec.Batch
+	// Scheduled gives the scripts the scheduler's header; false for local.
+	Scheduled bool
+	// Timeout bounds how long a short job may take to end.
+	Timeout time.Duration
+	// WalltimeTimeout bounds how long a job with a one-second walltime
+	// takes to be killed (Slurm checks limits every 30 s, in minutes).
+	WalltimeTimeout time.Duration
+	// Poll is the time between queries while waiting.
+	Poll time.Duration
+	// UnknownID is a well-formed job id the scheduler does not know.
+	UnknownID string
+}
+
+type suite struct {
+	h  Harness
+	ex adapters.Executor
+}
+
+// Run runs the conformance suite. Its subtests run in parallel.
+func Run(t *testing.T, h Harness) {
+	if h.Poll == 0 {
+		h.Poll = 200 * time.Millisecond
+	}
+	ex, err := h.Adapter.Open(adapters.Config{Batch: &h.Batch, Limit: time.Minute, StateDir: t.TempDir(),
+		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	s := &suite{h: h, ex: ex}
+	t.Run("SubmitFinish", s.submitFinish)
+	t.Run("ExitCode", s.exitCode)
+	t.Run("Walltime", s.walltime)
+	t.Run("Cancel", s.cancel)
+	t.Run("ManyInOneQuery", s.many)
+	t.Run("UnknownID", s.unknown)
+}
+
+// job writes a script for cmd in a fresh workspace and returns its job.
+func (s *suite) job(t *testing.T, name, cmd, walltime string) *adapters.Job {
+	t.Helper()
+	ws := t.TempDir()
+	step := &spec.Step{Name: name, Description: "conformance " + name,
+		Run: spec.Run{Cmd: cmd, Procs: "1", Walltime: walltime}}
+	text, err := adapters.Render(s.h.Adapter, &adapters.Script{JobName: name, Step: step, Batch: &s.h.Batch}, cmd, s.h.Scheduled)
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	script := filepath.Join(ws, name+s.h.Adapter.Extension())
+	if err := os.WriteFile(script, text, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &adapters.Job{Name: name, Script: script, Workspace: ws, Walltime: walltime}
+}
+
+func (s *suite) submit(t *testing.T, j *adapters.Job) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	id, err := s.ex.Submit(ctx, j)
+	if err != nil {
+		t.Fatalf("submit %s: %v", j.Name, err)
+	}
+	if id == "" {
+		t.Fatalf("submit %s: empty job id", j.Name)
+	}
+	return id
+}
+
+// wait polls until every id satisfies done, returning the last statuses.
+func (s *suite) wait(t *testing.T, ids []string, limit time.Duration, done func(adapters.Status) bool) map[string]adapters.Status {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last map[string]adapters.Status
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		res, err := s.ex.Query(ctx, ids)
+		cancel()
+		if err != nil {
+			t.Logf("query: %v", err)
+		} else {
+			last = res
+			all := true
+			for _, id := range ids {
+				st, ok := res[id]
+				if !ok || !done(st) {
+					all = false
+				}
+			}
+			if all {
+				return res
+			}
+		}
+		time.Sleep(s.h.Poll)
+	}
+	t.Fatalf("waited %s for %v; last seen %s", limit, ids, describe(last))
+	return nil
+}
+
+func describe(res map[string]adapters.Status) string {
+	var b strings.Builder
+	for id, st := range res {
+		fmt.Fprintf(&b, "%s=%s(%s) ", id, st.State, st.Reason)
+	}
+	return b.String()
+}
+
+func ended(st adapters.Status) bool { return st.State.Terminal() }
+
+func (s *suite) submitFinish(t *testing.T) {
+	t.Parallel()
+	j := s.job(t, "finish", "echo conformance-output", "")
+	id := s.submit(t, j)
+	st := s.wait(t, []string{id}, s.h.Timeout, ended)[id]
+	if st.State != state.Finished {
+		t.Fatalf("state %s (%s), want FINISHED", st.State, st.Reason)
+	}
+	if st.ExitCode != nil && *st.ExitCode != 0 {
+		t.Fatalf("exit code %d, want 0", *st.ExitCode)
+	}
+}
+
+func (s *suite) exitCode(t *testing.T) {
+	t.Parallel()
+	id := s.submit(t, s.job(t, "fails", "exit 3", ""))
+	st := s.wait(t, []string{id}, s.h.Timeout, ended)[id]
+	if st.State != state.Failed {
+		t.Fatalf("state %s (%s), want FAILED", st.State, st.Reason)
+	}
+	if st.ExitCode == nil || *st.ExitCode != 3 {
+		t.Fatalf("exit code %v, want 3", st.ExitCode)
+	}
+}
+
+func (s *suite) walltime(t *testing.T) {
+	t.Parallel()
+	id := s.submit(t, s.job(t, "overtime", "sleep 300", "0:01"))
+	st := s.wait(t, []string{id}, s.h.WalltimeTimeout, ended)[id]
+	if st.State != state.TimedOut {
+		t.Fatalf("state %s (%s), want TIMEDOUT", st.State, st.Reason)
+	}
+}
+
+func (s *suite) cancel(t *testing.T) {
+	t.Parallel()
+	id := s.submit(t, s.job(t, "cancelled", "sleep 300", ""))
+	s.wait(t, []string{id}, s.h.Timeout, func(st adapters.Status) bool { return st.State == state.Running })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.ex.Cancel(ctx, []string{id}); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	st := s.wait(t, []string{id}, s.h.Timeout, ended)[id]
+	if st.State != state.Cancelled {
+		t.Fatalf("state %s (%s), want CANCELLED", st.State, st.Reason)
+	}
+}
+
+func (s *suite) many(t *testing.T) {
+	t.Parallel()
+	var ids []string
+	for i := 0; i < 5; i++ {
+		ids = append(ids, s.submit(t, s.job(t, fmt.Sprintf("many%d", i), fmt.Sprintf("echo %d", i), "")))
+	}
+	res := s.wait(t, ids, s.h.Timeout, ended)
+	if len(res) < len(ids) {
+		t.Fatalf("one query answered for %d of %d jobs", len(res), len(ids))
+	}
+	for _, id := range ids {
+		if res[id].State != state.Finished {
+			t.Errorf("job %s: %s, want FINISHED", id, res[id].State)
+		}
+	}
+}
+
+func (s *suite) unknown(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := s.ex.Query(ctx, []string{s.h.UnknownID})
+	if err != nil {
+		t.Fatalf("query of an unknown id failed: %v", err)
+	}
+	if st, ok := res[s.h.UnknownID]; ok {
+		t.Fatalf("unknown id reported as %s", st.State)
+	}
+}

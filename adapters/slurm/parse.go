@@ -1,0 +1,137 @@
+package slurm
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/state"
+)
+
+// State maps a Slurm job state (as squeue %T, sacct State or scontrol
+// JobState print it) to a step state (REFERENCE §6). ok is false for a
+// state maestro does not know; the job is then watched as it is.
+func State(s string) (st state.State, ok bool) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "CANCELLED") { // sacct: "CANCELLED by 1000"
+		return state.Cancelled, true
+	}
+	switch strings.TrimSuffix(s, "+") {
+	case "PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESIZING", "REVOKED", "SPECIAL_EXIT":
+		return state.Pending, true
+	case "RUNNING", "SIGNALING", "STAGE_OUT":
+		return state.Running, true
+	case "SUSPENDED", "STOPPED", "PREEMPTED", "RESV_DEL_HOLD":
+		return state.Waiting, true // not terminal: keep watching
+	case "COMPLETING":
+		return state.Finishing, true
+	case "COMPLETED":
+		return state.Finished, true
+	case "FAILED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE":
+		return state.Failed, true
+	case "TIMEOUT":
+		return state.TimedOut, true
+	case "NODE_FAIL":
+		return state.HWFailure, true
+	}
+	return "", false
+}
+
+// status builds a Status from a state text, a reason and an exit code text
+// ("exit:signal"); unknown states are reported as PENDING with the state
+// as reason, so a step is never failed for a state maestro has not met.
+func status(stateText, reason, exit string) adapters.Status {
+	st, ok := State(stateText)
+	if !ok {
+		st, reason = state.Pending, "unrecognized Slurm state "+stateText
+	}
+	out := adapters.Status{State: st}
+	if reason != "" && reason != "None" && reason != "(null)" {
+		out.Reason = reason
+	}
+	if code, ok := exitCode(exit); ok && st.Terminal() {
+		out.ExitCode = &code
+	}
+	return out
+}
+
+// exitCode reads Slurm's "exit:signal"; a signal counts as 128+signal.
+func exitCode(s string) (int, bool) {
+	e, sig, found := strings.Cut(strings.TrimSpace(s), ":")
+	code, err := strconv.Atoi(e)
+	if err != nil {
+		return 0, false
+	}
+	if found {
+		if n, err := strconv.Atoi(sig); err == nil && n != 0 && code == 0 {
+			return 128 + n, true
+		}
+	}
+	return code, true
+}
+
+// parseSqueue reads `squeue -h -o '%i|%T|%r'` output.
+func parseSqueue(out string) map[string]adapters.Status {
+	res := map[string]adapters.Status{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(strings.TrimSpace(line), "|")
+		if len(f) < 3 || f[0] == "" {
+			continue
+		}
+		res[f[0]] = status(f[1], f[2], "")
+	}
+	return res
+}
+
+// parseSacct reads `sacct -X -n -P -o JobIDRaw,State,ExitCode` output.
+func parseSacct(out string) map[string]adapters.Status {
+	res := map[string]adapters.Status{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(strings.TrimSpace(line), "|")
+		if len(f) < 3 || f[0] == "" || strings.Contains(f[0], ".") {
+			continue
+		}
+		res[f[0]] = status(f[1], "", f[2])
+	}
+	return res
+}
+
+// parseScontrol reads `scontrol show job ID` output: JobId, JobState,
+// Reason and ExitCode fields.
+func parseScontrol(out string) map[string]adapters.Status {
+	res := map[string]adapters.Status{}
+	fields := map[string]string{}
+	flush := func() {
+		if id := fields["JobId"]; id != "" {
+			res[id] = status(fields["JobState"], fields["Reason"], fields["ExitCode"])
+		}
+		fields = map[string]string{}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.TrimSpace(line) == "" {
+			flush()
+			continue
+		}
+		for _, kv := range strings.Fields(line) {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				if k == "JobId" && fields["JobId"] != "" {
+					flush()
+				}
+				if _, seen := fields[k]; !seen {
+					fields[k] = v
+				}
+			}
+		}
+	}
+	flush()
+	return res
+}
+
+// parseSbatch reads `sbatch --parsable` output: "ID" or "ID;cluster".
+func parseSbatch(out string) (string, bool) {
+	id, _, _ := strings.Cut(strings.TrimSpace(out), ";")
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+		return "", false
+	}
+	return id, true
+}
