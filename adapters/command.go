@@ -20,8 +20,14 @@ var CommandEnv = os.Environ
 // is killed with its process group when ctx ends, so it can never stall the
 // conductor. stdin may be nil.
 func Command(ctx context.Context, stdin []byte, name string, args ...string) (stdout, stderr string, err error) {
+	return CommandIn(ctx, nil, stdin, name, args...)
+}
+
+// CommandIn is Command with variables added to the environment (such as
+// FLUX_URI).
+func CommandIn(ctx context.Context, env []string, stdin []byte, name string, args ...string) (stdout, stderr string, err error) {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = CommandEnv()
+	cmd.Env = append(CommandEnv(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second

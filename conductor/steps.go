@@ -33,7 +33,7 @@ func (e *engine) set(i int32, s state.State, reason string) {
 	}
 	e.dirty[i] = true
 	if from != s {
-		e.events = append(e.events, store.Event{Time: time.Now(), Step: e.steps[i].Name, From: from, To: s, Reason: reason})
+		e.events = append(e.events, store.Event{Time: time.Now(), Step: e.steps[i].Name, Index: int(i), From: from, To: s, Reason: reason})
 		e.debugf("%s: %s -> %s %s", e.steps[i].Name, from, s, reason)
 	}
 }

@@ -78,6 +78,7 @@ type Event struct {
 	Seq    uint64      `json:"seq"`
 	Time   time.Time   `json:"time"`
 	Step   string      `json:"step"`
+	Index  int         `json:"index"` // the step's position in the store (and in status tables)
 	From   state.State `json:"from"`
 	To     state.State `json:"to"`
 	Reason string      `json:"reason,omitempty"`

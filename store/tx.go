@@ -128,5 +128,17 @@ func (t *Tx) Statuses() ([]StepStatus, error) {
 	return out, err
 }
 
+// Status returns the status of node i.
+func (t *Tx) Status(i int) (*StepStatus, error) {
+	var s StepStatus
+	return &s, t.getJSON(bucketStatus, key32(i), &s)
+}
+
+// Step returns the description of node i.
+func (t *Tx) Step(i int) (*StepInfo, error) {
+	var s StepInfo
+	return &s, t.getJSON(bucketSteps, key32(i), &s)
+}
+
 // PutStatus stores the status of node i.
 func (t *Tx) PutStatus(i int, s *StepStatus) error { return t.putJSON(bucketStatus, key32(i), s) }
