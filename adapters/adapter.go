@@ -52,6 +52,7 @@ type Job struct {
 	Script    string // the script to run or submit
 	Workspace string // the working directory
 	Walltime  string // the step's walltime text; "" for none
+	Token     string // tells this submission from the step's earlier ones
 }
 
 // Status is what the scheduler reports of one job.
@@ -76,9 +77,18 @@ type Executor interface {
 
 // Adopter is an executor that can take over jobs a previous conductor
 // started. Adopt reports whether job id still exists or left a result;
-// false means it is lost and the step must run again.
+// false means it is lost and the step must run again. An empty id asks
+// whether the job was started at all (the conductor died before it could
+// record the id); the id found is returned.
 type Adopter interface {
-	Adopt(id string, j *Job, submitted time.Time) bool
+	Adopt(id string, j *Job, submitted time.Time) (string, bool)
+}
+
+// Finder is an executor that can find the jobs a conductor submitted but
+// did not live to record: by job name and workspace, submitted since the
+// given time. It returns job name -> id for those it found.
+type Finder interface {
+	Find(ctx context.Context, jobs []*Job, since time.Time) (map[string]string, error)
 }
 
 // Capabilities are what differs between executors.

@@ -38,7 +38,7 @@ func CommandIn(ctx context.Context, env []string, stdin []byte, name string, arg
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	if ctx.Err() != nil && err != nil {
-		err = fmt.Errorf("%s timed out: %w", name, context.Cause(ctx))
+		err = fmt.Errorf("%s timed out: %w", name, context.DeadlineExceeded)
 	} else if err != nil {
 		msg := strings.TrimSpace(errb.String())
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
@@ -51,7 +51,7 @@ func CommandIn(ctx context.Context, env []string, stdin []byte, name string, arg
 			err = fmt.Errorf("%s failed: %w", name, err)
 		}
 	}
-	return out.String(), errb.String(), err
+	return out.String(), errb.String(), Classify(err)
 }
 
 // Chunks splits ids into groups of at most n (n <= 0: one group).
@@ -65,4 +65,35 @@ func Chunks(ids []string, n int) [][]string {
 		ids = ids[n:]
 	}
 	return append(out, ids)
+}
+
+// ErrUnavailable marks a scheduler command that failed because the
+// scheduler could not be reached or did not answer in time, as opposed to
+// one it refused: retrying later may work, and it says nothing of a job.
+var ErrUnavailable = errors.New("scheduler unavailable")
+
+// transient are fragments of scheduler messages that mean "try again".
+var transient = []string{
+	"Unable to contact", "Socket timed out", "Connection refused", "connect failure",
+	"Transport endpoint", "temporarily unavailable", "Communication connection failure",
+	"Zero Bytes were transmitted", "in standby mode", "timed out", "Try again",
+	"Batch job submission failed: Resource temporarily", "Job submission failed: Job/step already completing",
+}
+
+// Classify wraps err with ErrUnavailable when it is a timeout or a
+// scheduler message that means the scheduler is unreachable or busy.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	for _, t := range transient {
+		if strings.Contains(msg, t) {
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+	}
+	return err
 }

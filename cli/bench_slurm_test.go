@@ -79,7 +79,7 @@ global.parameters:
 }
 
 // writeStudy writes a study ready to run, without starting a conductor.
-func writeStudy(b *testing.B, specPath, dir string) {
+func writeStudy(b testing.TB, specPath, dir string) {
 	s, err := spec.Load(specPath)
 	if err != nil {
 		b.Fatal(err)

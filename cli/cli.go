@@ -45,10 +45,11 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 
 var commands = map[string]func(*App, []string) error{
-	"run":    (*App).run,
-	"status": (*App).status,
-	"cancel": (*App).cancel,
-	"update": (*App).update,
+	"run":     (*App).run,
+	"status":  (*App).status,
+	"cancel":  (*App).cancel,
+	"update":  (*App).update,
+	"restart": (*App).restart,
 }
 
 // Main runs maestro with args (without the program name) and returns the
@@ -63,7 +64,7 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	fs.StringP("logpath", "l", "", "accepted for compatibility; unused")
 	fs.BoolP("logstdout", "c", false, "accepted for compatibility; unused")
 	fs.Usage = func() {
-		fmt.Fprintf(errw, "usage: maestro [-d N] [-v] {run,status,cancel,update} ...\n%s", fs.FlagUsages())
+		fmt.Fprintf(errw, "usage: maestro [-d N] [-v] {run,status,cancel,update,restart} ...\n%s", fs.FlagUsages())
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -87,7 +88,7 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	}
 	cmd, ok := commands[rest[0]]
 	if !ok {
-		fmt.Fprintf(errw, "maestro: unknown command '%s' (have run, status, cancel, update)\n", rest[0])
+		fmt.Fprintf(errw, "maestro: unknown command '%s' (have run, status, cancel, update, restart)\n", rest[0])
 		return ExitError
 	}
 	if err := cmd(app, rest[1:]); err != nil {

@@ -20,6 +20,7 @@ func ConductorMain(args []string, out, errw io.Writer) int {
 	fs.SetOutput(errw)
 	sleep := fs.IntP("sleeptime", "t", 0, "seconds between scheduler checks (default: the study's setting)")
 	level := fs.IntP("debug_lvl", "d", LevelInfo, "log level: 1 debug ... 5 critical")
+	fs.DurationVar(&conductor.CommandLimit, "scheduler-timeout", conductor.CommandLimit, "how long one scheduler command may take before it is killed and retried")
 	fs.Usage = func() { fmt.Fprintf(errw, "usage: conductor [-t N] [-d N] DIR\n%s", fs.FlagUsages()) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

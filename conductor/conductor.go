@@ -138,6 +138,7 @@ type engine struct {
 
 	readyLocal, readySched []int32
 	localJobs, schedJobs   map[string]int32 // job id -> step, in flight
+	limbo                  map[int32]bool   // scheduled steps perhaps submitted, to be found
 	openCount              int
 	misses                 []uint8
 	local                  adapters.Executor

@@ -2,6 +2,7 @@ package conductor
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
@@ -49,17 +50,14 @@ func (e *engine) poll(ctx context.Context) {
 		r, err := e.sched.Query(cctx, part)
 		cancel()
 		if err != nil {
-			e.queryFailed(err)
+			e.schedFailed(fmt.Errorf("query: %w", err))
 			return
 		}
 		for id, s := range r {
 			res[id] = s
 		}
 	}
-	if e.schedFailures > 0 {
-		e.logf("the scheduler answers again after %d failed queries; resuming", e.schedFailures)
-	}
-	e.schedFailures, e.schedDown, e.pollBackoff = 0, false, 0
+	e.schedUp()
 	for _, id := range ids {
 		i, ok := e.schedJobs[id]
 		if !ok {
@@ -78,13 +76,73 @@ func (e *engine) poll(ctx context.Context) {
 	e.nextPoll = time.Now().Add(e.sleep())
 }
 
-func (e *engine) queryFailed(err error) {
+// schedFailed notes a scheduler command that failed: the next try waits
+// with exponential backoff, and after three failures in a row scheduled
+// submissions pause (the study stays RUNNING) until the scheduler answers.
+func (e *engine) schedFailed(err error) {
 	e.schedFailures++
 	e.pollBackoff = min(max(2*e.pollBackoff, e.sleep()), maxBackoff)
 	e.nextPoll = time.Now().Add(e.pollBackoff)
 	if e.schedFailures >= 3 && !e.schedDown {
 		e.schedDown = true
-		e.logf("the scheduler failed %d queries in a row; pausing submissions until it answers (the study stays RUNNING)", e.schedFailures)
+		e.logf("the scheduler failed %d times in a row; pausing submissions until it answers (the study stays RUNNING)", e.schedFailures)
 	}
-	e.logf("scheduler query failed (%d in a row): %v; next try in %s", e.schedFailures, err, e.pollBackoff)
+	e.logf("scheduler command failed (%d in a row): %v; next try in %s", e.schedFailures, err, e.pollBackoff)
+}
+
+// schedUp notes that the scheduler answered.
+func (e *engine) schedUp() {
+	if e.schedFailures > 0 {
+		e.logf("the scheduler answers again after %d failures; resuming", e.schedFailures)
+	}
+	e.schedFailures, e.schedDown, e.pollBackoff = 0, false, 0
+}
+
+// resolveLimbo asks the scheduler for the jobs of steps a conductor was
+// submitting when it died or lost the answer: a job found is watched; a
+// step without one is submitted (again).
+func (e *engine) resolveLimbo(ctx context.Context) {
+	if len(e.limbo) == 0 {
+		return
+	}
+	finder, ok := e.sched.(adapters.Finder)
+	var found map[string]string
+	if ok {
+		var jobs []*adapters.Job
+		since := time.Now()
+		for i := range e.limbo {
+			jobs = append(jobs, e.job(i))
+			since = minTime(since, e.status[i].MarkedAt)
+		}
+		cctx, cancel := context.WithTimeout(ctx, CommandLimit)
+		var err error
+		found, err = finder.Find(cctx, jobs, since)
+		cancel()
+		if err != nil {
+			e.schedFailed(fmt.Errorf("finding jobs: %w", err))
+			return
+		}
+		e.schedUp()
+	}
+	for i := range e.limbo {
+		st := &e.status[i]
+		if id, ok := found[e.steps[i].JobName]; ok {
+			e.logf("%s: found job %s, submitted before the answer was lost", e.steps[i].Name, id)
+			e.inFlight(i, id, st.MarkedAt)
+		} else {
+			st.Submitting = false
+			e.dirty[i] = true
+			if e.waiting[i] == 0 {
+				e.enqueue(i)
+			}
+		}
+		delete(e.limbo, i)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

@@ -59,6 +59,7 @@ func (e *engine) update(r store.Request) {
 func (e *engine) cancel() {
 	e.logf("cancel requested")
 	e.cancelling = true
+	e.resolveLimbo(context.Background()) // a job it finds is cancelled below
 	for _, group := range []struct {
 		jobs map[string]int32
 		ex   interface {

@@ -44,8 +44,11 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			checkRequests = false
 		}
 		e.collectLocal()
-		if e.inflightSched > 0 && !time.Now().Before(e.nextPoll) {
-			e.poll(ctx)
+		if (e.inflightSched > 0 || len(e.limbo) > 0) && !time.Now().Before(e.nextPoll) {
+			e.resolveLimbo(ctx)
+			if e.inflightSched > 0 {
+				e.poll(ctx)
+			}
 		}
 		e.submit(ctx)
 		e.flush(false)
@@ -53,7 +56,7 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			return e.finish(), nil
 		}
 		wait := time.Hour
-		if e.inflightSched > 0 {
+		if e.inflightSched > 0 || len(e.limbo) > 0 || e.schedDown && len(e.readySched) > 0 {
 			wait = max(time.Until(e.nextPoll), time.Millisecond)
 		}
 		if e.pending() {

@@ -2,7 +2,6 @@ package conductor
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -42,7 +41,7 @@ func (e *engine) set(i int32, s state.State, reason string) {
 // after a conductor died alike: scheduled jobs in flight are watched again,
 // local steps whose process died with the old conductor run again.
 func (e *engine) recover() {
-	e.schedJobs, e.localJobs = map[string]int32{}, map[string]int32{}
+	e.schedJobs, e.localJobs, e.limbo = map[string]int32{}, map[string]int32{}, map[int32]bool{}
 	e.openCount = 0
 	for i := range e.status {
 		if !e.status[i].State.Terminal() {
@@ -51,6 +50,17 @@ func (e *engine) recover() {
 	}
 	for i := range e.status {
 		st := &e.status[i]
+		if st.State == state.Initialized && st.Submitting {
+			// The old conductor was submitting it: find out whether it did.
+			switch {
+			case e.steps[i].Scheduled:
+				e.limbo[int32(i)] = true
+			case !e.adopt(int32(i)):
+				st.Submitting = false
+				e.dirty[int32(i)] = true
+			}
+			continue
+		}
 		if !st.State.InFlight() {
 			continue
 		}
@@ -76,7 +86,7 @@ func (e *engine) recover() {
 	for i := range e.status {
 		switch e.status[i].State {
 		case state.Initialized:
-			if e.waiting[i] == 0 {
+			if e.waiting[i] == 0 && !e.limbo[int32(i)] && !e.status[i].State.InFlight() {
 				e.enqueue(int32(i))
 			}
 		case state.Cancelled:
@@ -91,20 +101,30 @@ func (e *engine) recover() {
 	e.nextPoll = time.Now()
 }
 
-// adopt hands a local step an earlier conductor started to the local
-// executor; false means the step is lost.
+// adopt hands a local step an earlier conductor started (or may have
+// started, when its job id was never recorded) to the local executor;
+// false means the step is lost.
 func (e *engine) adopt(i int32) bool {
 	ad, ok := e.local.(adapters.Adopter)
 	if !ok {
 		return false
 	}
-	st, info := &e.status[i], &e.steps[i]
-	job := &adapters.Job{Name: info.JobName, Script: info.Script, Workspace: filepath.Join(e.dir, info.Workspace), Walltime: info.Walltime}
-	if !ad.Adopt(st.JobID, job, st.Submitted) {
-		return false
+	st := &e.status[i]
+	since := st.Submitted
+	if st.JobID == "" {
+		since = st.MarkedAt
 	}
-	e.localJobs[st.JobID] = i
-	e.inflightLocal++
+	id, ok := ad.Adopt(st.JobID, e.job(i), since)
+	switch {
+	case !ok:
+		return false
+	case st.JobID == "":
+		e.inFlight(i, id, since)
+		e.logf("%s: found job %s that the previous conductor started without recording it", e.steps[i].Name, id)
+	default:
+		e.localJobs[id] = i
+		e.inflightLocal++
+	}
 	return true
 }
 

@@ -2,45 +2,82 @@ package conductor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/state"
 )
 
-// submitSlice bounds one pass of submissions, so that a long queue of
-// scheduler submissions is recorded, and requests are heard, as it goes.
-var submitSlice = 2 * time.Second
+var (
+	// submitSlice bounds one pass of submissions, so that a long queue of
+	// scheduler submissions is recorded, and requests are heard, as it goes.
+	submitSlice = 2 * time.Second
+	// markAhead bounds how many scheduled steps are marked Submitting at
+	// once (one transaction), and so how many a recovery may have to find.
+	markAhead = 128
+)
 
-// submit starts ready steps while the throttle allows.
+// submit starts ready steps while the throttle allows. While the scheduler
+// is down, one scheduled submission per backoff period probes it.
 func (e *engine) submit(ctx context.Context) {
 	if e.cancelling {
 		return
 	}
 	deadline := time.Now().Add(submitSlice)
-	if !e.schedDown {
-		e.readySched = e.submitQueue(ctx, e.readySched, deadline)
+	switch {
+	case !e.schedDown:
+		e.readySched = e.submitQueue(ctx, e.readySched, deadline, markAhead)
+	case !time.Now().Before(e.nextPoll):
+		e.readySched = e.submitQueue(ctx, e.readySched, deadline, 1)
 	}
-	e.readyLocal = e.submitQueue(ctx, e.readyLocal, deadline)
+	e.readyLocal = e.submitQueue(ctx, e.readyLocal, deadline, 8*e.localCap())
 }
 
-func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time) []int32 {
-	n := 0
-	for ; n < len(q); n++ {
+// submitQueue submits from the front of q. Steps are first marked
+// Submitting, up to ahead of them in one transaction (see
+// store.StepStatus.Submitting); only marked steps are submitted.
+func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time, ahead int) []int32 {
+	for len(q) > 0 && (e.status[q[0]].State != state.Initialized || e.limbo[q[0]]) {
+		e.queued[q[0]] = false
+		q = q[1:]
+	}
+	if len(q) == 0 || !e.room(e.steps[q[0]].Scheduled) {
+		return q
+	}
+	marked := false
+	for k := 0; k < len(q) && k < ahead; k++ {
+		if st := &e.status[q[k]]; st.State == state.Initialized && !st.Submitting {
+			st.Token++
+			st.Submitting, st.MarkedAt = true, time.Now()
+			e.dirty[q[k]] = true
+			marked = true
+		}
+	}
+	if marked {
+		e.urgent = true
+		if e.flush(false); e.pending() {
+			return q // the marks are not recorded: submit nothing yet
+		}
+	}
+	n, submitted := 0, 0
+	for ; n < len(q) && submitted < ahead; n++ {
 		i := q[n]
-		if e.status[i].State != state.Initialized {
+		if e.status[i].State != state.Initialized || e.limbo[i] {
 			e.queued[i] = false
 			continue
 		}
-		if !e.room(e.steps[i].Scheduled) || time.Now().After(deadline) || ctx.Err() != nil {
+		if !e.status[i].Submitting || !e.room(e.steps[i].Scheduled) || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		if !e.submitOne(ctx, i) {
 			break
 		}
 		e.queued[i] = false
+		submitted++
 	}
 	if n > len(q)/2 && n > 64 { // let the consumed front be collected
 		return append([]int32(nil), q[n:]...)
@@ -56,44 +93,82 @@ func (e *engine) room(scheduled bool) bool {
 	return scheduled || e.inflightLocal < e.localCap()
 }
 
-// submitOne submits step i; false means it failed and stays queued.
-func (e *engine) submitOne(ctx context.Context, i int32) bool {
+func (e *engine) job(i int32) *adapters.Job {
 	info, st := &e.steps[i], &e.status[i]
 	script := info.Script
 	if st.Restarts > 0 && info.Restart != "" {
 		script = info.Restart
 	}
+	return &adapters.Job{Name: info.JobName, Script: script, Workspace: filepath.Join(e.dir, info.Workspace),
+		Walltime: info.Walltime, Token: strconv.Itoa(st.Token)}
+}
+
+// submitOne submits step i; false means it is not in flight now and the
+// queue should wait.
+func (e *engine) submitOne(ctx context.Context, i int32) bool {
+	info := &e.steps[i]
 	ex := e.local
 	if info.Scheduled {
 		ex = e.sched
 	}
-	job := &adapters.Job{Name: info.JobName, Script: script, Workspace: filepath.Join(e.dir, info.Workspace), Walltime: info.Walltime}
 	cctx, cancel := context.WithTimeout(ctx, CommandLimit)
-	id, err := ex.Submit(cctx, job)
+	id, err := ex.Submit(cctx, e.job(i))
 	cancel()
 	if err != nil {
-		st.Attempts++
-		if st.Attempts >= e.settings.Attempts {
-			e.set(i, state.Failed, fmt.Sprintf("submission failed %d time(s): %v", st.Attempts, err))
-			e.endDescendants(i, state.Failed)
-			return true
-		}
-		e.logf("%s: submission attempt %d of %d failed: %v", info.Name, st.Attempts, e.settings.Attempts, err)
-		e.set(i, state.Initialized, fmt.Sprintf("submission attempt %d failed: %v", st.Attempts, err))
-		return false
+		return e.submitFailed(i, err)
 	}
-	now := time.Now()
-	st.JobID, st.Submitted, st.Started, st.Ended, st.ExitCode = id, now, time.Time{}, time.Time{}, nil
 	if info.Scheduled {
+		e.schedUp()
+	}
+	e.inFlight(i, id, time.Now())
+	return true
+}
+
+// inFlight records that step i runs as job id.
+func (e *engine) inFlight(i int32, id string, submitted time.Time) {
+	st := &e.status[i]
+	st.JobID, st.Submitted, st.Started, st.Ended, st.ExitCode = id, submitted, time.Time{}, time.Time{}, nil
+	st.Submitting = false
+	if e.steps[i].Scheduled {
 		e.schedJobs[id] = i
 		e.inflightSched++
 		e.urgent = true
 		e.set(i, state.Pending, "")
-		return true
+		return
 	}
 	e.localJobs[id] = i
 	e.inflightLocal++
-	st.Started = now
+	st.Started = submitted
 	e.set(i, state.Running, "")
-	return true
+}
+
+// submitFailed handles a failed submission. A scheduler that could not be
+// reached costs no attempt: the step waits, and after three such failures
+// in a row scheduled submissions pause until the scheduler answers. When
+// the failure leaves unknown whether the job was created (a timeout), the
+// step is kept aside until the scheduler can be asked.
+func (e *engine) submitFailed(i int32, err error) bool {
+	info, st := &e.steps[i], &e.status[i]
+	if info.Scheduled && errors.Is(err, adapters.ErrUnavailable) {
+		e.schedFailed(fmt.Errorf("submitting %s: %w", info.Name, err))
+		if _, canFind := e.sched.(adapters.Finder); canFind {
+			e.limbo[i] = true // Submitting stays set: find the job, or submit again
+			e.queued[i] = false
+			return false
+		}
+		st.Submitting = false
+		e.dirty[i] = true
+		return false
+	}
+	st.Submitting = false
+	st.Attempts++
+	if st.Attempts >= e.settings.Attempts {
+		e.set(i, state.Failed, fmt.Sprintf("submission failed %d time(s): %v", st.Attempts, err))
+		e.endDescendants(i, state.Failed)
+		return true
+	}
+	e.logf("%s: submission attempt %d of %d failed: %v", info.Name, st.Attempts, e.settings.Attempts, err)
+	e.set(i, state.Initialized, fmt.Sprintf("submission attempt %d failed: %v", st.Attempts, err))
+	e.dirty[i] = true
+	return false
 }

@@ -59,3 +59,8 @@ const (
 	StudyCancelled   Study = "CANCELLED"
 	StudyDryRun      Study = "DRYRUN"
 )
+
+// Ended reports whether a study in state s has reached its end.
+func (s Study) Ended() bool {
+	return s == StudyFinished || s == StudyFailure || s == StudyCancelled
+}

@@ -109,6 +109,13 @@ type StepStatus struct {
 	HWRetries int         `json:"hw_retries,omitempty"`
 	ExitCode  *int        `json:"exit_code,omitempty"`
 	Reason    string      `json:"reason,omitempty"`
+	// Submitting marks a step about to be submitted: written before the
+	// submission, so that a conductor that died in between finds the job
+	// (by Token for local steps, by name for scheduler jobs) instead of
+	// submitting it twice. Token counts the step's submissions.
+	Submitting bool      `json:"submitting,omitempty"`
+	Token      int       `json:"token,omitempty"`
+	MarkedAt   time.Time `json:"marked_at,omitzero"`
 }
 
 // Store is a study's database. It holds no open file between calls.

@@ -27,13 +27,15 @@ var (
 )
 
 // exitTrap is sourced by bash before a step script runs (through BASH_ENV):
-// it records the script's exit status in $MAESTRO_RC, so that a conductor
-// that restarts after a crash knows how a step it did not see end ended,
-// at the cost of no extra process. Nested bash scripts get the user's own
-// BASH_ENV back.
-const exitTrap = `# Written by maestro: records a step's exit status for its conductor.
+// it records the script's process id, then its exit status, each with the
+// submission's token, next to $MAESTRO_RC. A conductor that restarts after
+// a crash thus finds a step it started but did not record, and learns how a
+// step it did not see end ended, at the cost of no extra process. Nested
+// bash scripts get the user's own BASH_ENV back.
+const exitTrap = `# Written by maestro: tells the conductor about this step's process.
 if [ -n "${MAESTRO_BASH_ENV:-}" ]; then export BASH_ENV="$MAESTRO_BASH_ENV"; . "$MAESTRO_BASH_ENV"; else unset BASH_ENV; fi
-trap 'printf "%s\n" "$?" > "$MAESTRO_RC"' EXIT
+printf '%s %s\n' "$$" "$MAESTRO_TOKEN" > "$MAESTRO_RC.pid"
+trap 'printf "%s %s\n" "$?" "$MAESTRO_TOKEN" > "$MAESTRO_RC"' EXIT
 `
 
 type executor struct {
@@ -121,7 +123,8 @@ func (e *executor) Submit(_ context.Context, j *adapters.Job) (string, error) {
 	env := e.env
 	if rc != "" {
 		os.Remove(rc)
-		env = append(env[:len(env):len(env)], "MAESTRO_RC="+rc)
+		os.Remove(rc + ".pid")
+		env = append(env[:len(env):len(env)], "MAESTRO_RC="+rc, "MAESTRO_TOKEN="+j.Token)
 	}
 	var cmd *exec.Cmd
 	for try := 0; ; try++ {
@@ -201,78 +204,87 @@ func (e *executor) end(jb *job, code int) {
 
 // Adopt takes over a step an earlier conductor started: a process still
 // running is watched until it ends; one that ended left its exit status
-// behind (see exitTrap). Without either the step is lost.
-func (e *executor) Adopt(id string, j *adapters.Job, submitted time.Time) bool {
+// behind (see exitTrap). An empty id means the old conductor may have
+// started the step without recording it: the process id file tells. A step
+// found neither way is lost (false), and what is left of it is killed.
+func (e *executor) Adopt(id string, j *adapters.Job, _ time.Time) (string, bool) {
+	rc := e.rcPath(j.Name)
+	if rc == "" {
+		return "", false
+	}
+	if id == "" {
+		pid, ok := readPair(rc+".pid", j.Token)
+		if !ok {
+			return "", false // never started
+		}
+		id = strconv.Itoa(pid)
+	}
 	pid, err := strconv.Atoi(id)
 	if err != nil || pid <= 1 {
-		return false
+		return "", false
 	}
-	rc := e.rcPath(j.Name)
 	jb := &job{pid: pid, rc: rc, status: adapters.Status{State: state.Running}}
-	if ours(pid, submitted) {
-		limit, _ := walltime(j)
-		if limit > 0 {
-			limit = max(time.Until(submitted.Add(limit)), time.Millisecond)
-		}
-		e.track(id, jb, limit)
-		go e.watch(jb, submitted)
-		return true
+	if ours(pid, rc, j.Token) {
+		e.track(id, jb, 0)
+		go e.watch(jb, j.Token)
+		return id, true
 	}
-	code, ok := readRC(rc, submitted)
+	code, ok := readPair(rc, j.Token)
 	if !ok {
 		killGroup(pid)
-		return false
+		return "", false
 	}
 	e.track(id, jb, 0)
 	e.end(jb, code)
-	return true
+	return id, true
 }
 
 // watch polls an adopted process, which is not our child, until it ends.
-func (e *executor) watch(jb *job, submitted time.Time) {
-	for syscall.Kill(jb.pid, 0) == nil && ours(jb.pid, submitted) {
+func (e *executor) watch(jb *job, token string) {
+	for ours(jb.pid, jb.rc, token) {
 		time.Sleep(AdoptPoll)
 	}
-	code, ok := readRC(jb.rc, submitted)
+	code, ok := readPair(jb.rc, token)
 	if !ok {
 		code = 255 // it ended without a word: killed, or not a bash script
 	}
 	e.end(jb, code)
 }
 
-// readRC reads an exit status written after the job was submitted.
-func readRC(path string, submitted time.Time) (int, bool) {
-	if path == "" {
-		return 0, false
-	}
-	st, err := os.Stat(path)
-	if err != nil || st.ModTime().Before(submitted.Add(-time.Second)) {
-		return 0, false
-	}
+// readPair reads "number token" from path, if the token is ours.
+func readPair(path, token string) (int, bool) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false
 	}
-	code, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	return code, err == nil
+	f := strings.Fields(string(data))
+	if len(f) != 2 || f[1] != token {
+		return 0, false
+	}
+	n, err := strconv.Atoi(f[0])
+	return n, err == nil
 }
 
-// ours reports whether pid is a live process started when the job was
-// submitted (so not an unrelated process that reused the pid).
-func ours(pid int, submitted time.Time) bool {
-	started, ok := ProcessStart(pid)
-	if !ok {
+// ours reports whether pid is alive and is the step's process: its
+// environment names the step's status file and submission token.
+func ours(pid int, rc, token string) bool {
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
 		return false
 	}
-	d := started.Sub(submitted)
-	return d > -2*time.Second && d < 2*time.Second
+	var haveRC, haveToken bool
+	for _, kv := range strings.Split(string(env), "\x00") {
+		haveRC = haveRC || kv == "MAESTRO_RC="+rc
+		haveToken = haveToken || kv == "MAESTRO_TOKEN="+token
+	}
+	return haveRC && haveToken
 }
 
 // killGroup ends what is left of a lost job's process group. A group whose
 // leader is gone keeps its id reserved while any member lives, so the id
 // cannot name someone else's group; a live leader was checked by ours.
 func killGroup(pid int) {
-	if _, alive := ProcessStart(pid); !alive {
+	if syscall.Kill(pid, 0) == syscall.ESRCH {
 		syscall.Kill(-pid, syscall.SIGKILL)
 	}
 }

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// The crash tests kill the conductor with SIGKILL at random moments of a
+// study, start it again each time, and check that every step ran exactly
+// once (each appends its name to a ledger as its last act) and that the
+// study ends FINISHED.
+
+const crashLocalSpec = `description: {name: crash, description: killed conductors}
+study:
+  - name: first
+    description: starts the study
+    run: {cmd: "sleep 0.2; echo first >> $(SPECROOT)/ledger"}
+  - name: fan
+    description: ten local steps
+    run:
+      cmd: "sleep 0.$(X); echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      depends: [first]
+  - name: funnel
+    description: after the fan
+    run: {cmd: "sleep 0.3; echo funnel >> $(SPECROOT)/ledger", depends: [fan_*]}
+  - name: last
+    description: after the funnel
+    run: {cmd: "echo last >> $(SPECROOT)/ledger", depends: [funnel]}
+global.parameters:
+  X: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 5], label: X.%%}
+`
+
+const crashSlurmSpec = `description: {name: crash_slurm, description: killed conductors on Slurm}
+batch: {type: slurm, host: localhost, bank: maestro, queue: debug}
+study:
+  - name: first
+    description: local start
+    run: {cmd: "echo first >> $(SPECROOT)/ledger"}
+  - name: fan
+    description: eight Slurm jobs
+    run:
+      cmd: "sleep 2; echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      depends: [first]
+      procs: 1
+  - name: funnel
+    description: local, after the fan
+    run: {cmd: "echo funnel >> $(SPECROOT)/ledger", depends: [fan_*]}
+global.parameters:
+  X: {values: [1, 2, 3, 4, 5, 6, 7, 8], label: X.%%}
+`
+
+func TestCrashRecoveryLocal(t *testing.T) {
+	crashLoop(t, crashLocalSpec, 12, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5",
+		"fan_X.6", "fan_X.7", "fan_X.8", "fan_X.9", "funnel", "last"})
+}
+
+func TestCrashRecoverySlurm(t *testing.T) {
+	if ok, err := haveSlurm(); !ok {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Skip("no Slurm cluster")
+	}
+	crashLoop(t, crashSlurmSpec, 10, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5", "fan_X.6", "fan_X.7", "fan_X.8", "funnel"})
+}
+
+func crashLoop(t *testing.T, specText string, kills int, steps []string) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "study.yaml")
+	if err := os.WriteFile(specPath, []byte(specText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	study := filepath.Join(dir, "study")
+	writeStudy(t, specPath, study)
+	r := rand.New(rand.NewSource(time.Now().UnixNano()))
+	for k := 1; k <= kills; k++ {
+		cmd := conductorCmd(study)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(20+r.Intn(300)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if s := studyState(t, study); s.Ended() {
+			t.Fatalf("the study ended %s after %d of %d kills: make it longer", s, k, kills)
+		}
+	}
+	cmd := conductorCmd(study)
+	out, err := cmd.CombinedOutput()
+	if s := studyState(t, study); s != state.StudyFinished {
+		t.Fatalf("study ended %s (%v):\n%s", s, err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "ledger"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, l := range strings.Fields(string(data)) {
+		count[l]++
+	}
+	for _, s := range steps {
+		if count[s] != 1 {
+			t.Errorf("step %s ran %d times; ledger:\n%s", s, count[s], data)
+		}
+	}
+	if len(count) != len(steps) {
+		t.Errorf("ledger has %d steps, want %d:\n%s", len(count), len(steps), data)
+	}
+}
+
+// conductorCmd runs this test binary as the conductor (see TestMain), with
+// a one-second scheduler poll.
+func conductorCmd(study string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-t", "1", study)
+	cmd.Args[0] = "conductor"
+	cmd.Env = os.Environ()
+	return cmd
+}
+
+func studyState(t *testing.T, study string) state.Study {
+	st, err := store.Open(study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s state.Study
+	st.View(func(tx *store.Tx) error {
+		var err error
+		s, err = tx.StudyState()
+		return err
+	})
+	return s
+}
