@@ -160,6 +160,23 @@ func checkBound(tok, what, asked, own string) error {
 	return nil
 }
 
+// DirectiveText makes free text safe inside a quoted scheduler directive:
+// line breaks become blanks (as the Python tool does), double quotes
+// become single ones and other control characters are dropped.
+func DirectiveText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case r == '"':
+			return '\''
+		case r < ' ' || r == 0x7f:
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // Truthy reports whether a resource text counts as set the way the Python
 // tool's checks do: not empty, not zero, not False.
 func Truthy(v string) bool {

@@ -21,8 +21,8 @@ var launchWait = 10 * time.Second
 
 // launch starts the conductor for the study in dir: in this process with
 // fg, else as a detached process in its own session (it survives the
-// terminal), with its output in DIR/<name>.txt.
-func (a *App) launch(dir, name string, fg bool) error {
+// terminal), with its output in DIR/<stem>.txt.
+func (a *App) launch(dir, stem string, fg bool) error {
 	if fg {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
@@ -36,7 +36,7 @@ func (a *App) launch(dir, name string, fg bool) error {
 	if err != nil {
 		return err
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, name+".txt"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(dir, stem+".txt"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -59,9 +59,9 @@ func (a *App) launch(dir, name string, fg bool) error {
 			if conductor.Running(dir) > 0 || err == nil {
 				break
 			}
-			return fmt.Errorf("the conductor exited at once (%v); see %s", err, filepath.Join(dir, name+".txt"))
+			return fmt.Errorf("the conductor exited at once (%v); see %s", err, filepath.Join(dir, stem+".txt"))
 		case <-deadline:
-			return fmt.Errorf("the conductor did not take over %s within %s; see %s", dir, launchWait, filepath.Join(dir, name+".txt"))
+			return fmt.Errorf("the conductor did not take over %s within %s; see %s", dir, launchWait, filepath.Join(dir, stem+".txt"))
 		case <-time.After(10 * time.Millisecond):
 			continue
 		}

@@ -57,5 +57,5 @@ func (a *App) restart(args []string) error {
 	default:
 		fmt.Fprintf(a.Out, "Restarting %d steps of %s.\n", n, dir)
 	}
-	return a.launch(dir, info.Name, *fg)
+	return a.launch(dir, info.Stem, *fg)
 }

@@ -96,7 +96,7 @@ func (a *App) run(args []string) error {
 		fmt.Fprintf(a.Out, "Dry run: %d steps written to %s\n", len(st.Graph.Nodes), dir)
 		return nil
 	}
-	return a.launch(dir, s.Name, o.fg)
+	return a.launch(dir, study.Stem(s.Name), o.fg)
 }
 
 func (o *runOptions) check() error {

@@ -198,6 +198,13 @@ func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
 	if opt.SleepSecs > 0 {
 		e.settings.SleepSecs = opt.SleepSecs
 	}
+	if e.info.BatchType == "local" {
+		// With no scheduler, steps that ask for nodes or procs run locally
+		// like the rest.
+		for i := range e.steps {
+			e.steps[i].Scheduled = false
+		}
+	}
 	if err := e.openLog(opt.Out); err != nil {
 		return nil, err
 	}
@@ -217,7 +224,7 @@ func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
 }
 
 func (e *engine) openLog(out io.Writer) error {
-	f, err := os.OpenFile(filepath.Join(e.dir, "logs", e.info.Name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(e.dir, "logs", e.info.Stem+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package status
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -67,6 +68,37 @@ func (t Theme) stateText(text string, width int) string {
 	return text + pad
 }
 
+// displayable returns rows fit for a table: a cell with a line break or
+// another control character (a hostile parameter value) is escaped, so
+// that every step stays on one line. Rows without any come back as they are.
+func displayable(rows []Row) []Row {
+	clean := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < ' ' || s[i] == 0x7f {
+				return false
+			}
+		}
+		return true
+	}
+	var out []Row
+	for i := range rows {
+		for c := range rows[i] {
+			if clean(rows[i][c]) {
+				continue
+			}
+			if out == nil {
+				out = append([]Row(nil), rows...)
+			}
+			out[i][c] = strconv.Quote(rows[i][c])
+			out[i][c] = out[i][c][1 : len(out[i][c])-1]
+		}
+	}
+	if out == nil {
+		return rows
+	}
+	return out
+}
+
 func widths(rows []Row, ncol int, headerPad int) []int {
 	w := make([]int, ncol)
 	for c := 0; c < ncol; c++ {
@@ -88,6 +120,7 @@ func pad(s string, w int) string {
 
 // Flat writes the table with box-drawing borders, one row per step.
 func Flat(w io.Writer, t *Table, th Theme) {
+	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
 	ncol := len(tableColumns)
 	wd := widths(t.Rows, ncol, 0)
 	var b strings.Builder
@@ -135,6 +168,7 @@ func Flat(w io.Writer, t *Table, th Theme) {
 // Legacy writes the Python tool's plain layout: a rule, the path, a rule,
 // and columns separated by two blanks with numbers right-aligned.
 func Legacy(w io.Writer, t *Table, th Theme) {
+	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
 	ncol := len(tableColumns)
 	wd := widths(t.Rows, ncol, 2)
 	total := 2 * (ncol - 1)
@@ -174,6 +208,7 @@ func Legacy(w io.Writer, t *Table, th Theme) {
 // Narrow writes each step as a block of name: value lines, for terminals
 // too narrow for a row per step.
 func Narrow(w io.Writer, t *Table, th Theme) {
+	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
 	var b strings.Builder
 	b.WriteString(th.style(th.title, "Study: "+t.Title) + "\n")
 	label := 0

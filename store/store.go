@@ -59,6 +59,7 @@ var (
 // StudyInfo describes a study; it never changes after launch.
 type StudyInfo struct {
 	Name       string     `json:"name"`
+	Stem       string     `json:"stem"` // the name as file names use it: <stem>.txt, logs/<stem>.log
 	Dir        string     `json:"dir"`
 	Spec       string     `json:"spec"` // the spec copy inside the study directory
 	BatchType  string     `json:"batch_type"`

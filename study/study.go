@@ -66,9 +66,12 @@ func Dir(s *spec.Spec, opt Options) (string, error) {
 			base = filepath.Join(home, base[1:])
 		}
 	}
-	name := dag.SafeName(strings.ReplaceAll(s.Name, " ", "_"))
-	return filepath.Abs(filepath.Join(base, name+"_"+opt.Now.Format("20060102-150405")))
+	return filepath.Abs(filepath.Join(base, Stem(s.Name)+"_"+opt.Now.Format("20060102-150405")))
 }
+
+// Stem is a study's name as directory and file names use it: blanks as
+// underscores, and only the characters workspace names keep.
+func Stem(name string) string { return dag.SafeName(strings.ReplaceAll(name, " ", "_")) }
 
 // New resolves dependencies, expands the DAG of s for directory dir and
 // renders every script.
@@ -145,13 +148,15 @@ func (st *Study) render() error {
 	return nil
 }
 
-// jobName is the name schedulers see: the node's script name (its hash
-// with --hashws), with blanks as underscores.
+// jobName is the name schedulers see and output files are named after:
+// the node's name (its hash with --hashws) with blanks as underscores, and
+// only the characters workspace names keep, so that no value can break a
+// scheduler directive or name a file elsewhere.
 func (st *Study) jobName(n *dag.Node) string {
 	if st.Opt.HashWS && n.Combo != "" {
 		return n.Script
 	}
-	return strings.ReplaceAll(n.Name, " ", "_")
+	return dag.SafeName(strings.ReplaceAll(n.Name, " ", "_"))
 }
 
 // Exists reports whether the study directory is already there.

@@ -257,7 +257,7 @@ func (st *Study) writeState(root string) error {
 			stats[p].Ended = st.Opt.Now
 		}
 	}
-	info := &store.StudyInfo{Name: st.Spec.Name, Dir: st.Dir, Spec: filepath.Join(st.Dir, filepath.Base(st.Spec.Path)),
+	info := &store.StudyInfo{Name: st.Spec.Name, Stem: Stem(st.Spec.Name), Dir: st.Dir, Spec: filepath.Join(st.Dir, filepath.Base(st.Spec.Path)),
 		BatchType: st.Spec.Batch.Type, Batch: st.Spec.Batch, Created: st.Opt.Now, Dry: st.Opt.Dry}
 	if root != st.Dir {
 		info.ScriptsDir = root

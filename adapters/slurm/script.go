@@ -34,7 +34,7 @@ func (*Adapter) Header(s *adapters.Script) ([]string, error) {
 	add(true, `--job-name="`+s.JobName+`"`)
 	add(true, `--output="`+s.JobName+`.out"`)
 	add(true, `--error="`+s.JobName+`.err"`)
-	add(true, `--comment "`+strings.ReplaceAll(s.Step.Description, "\n", " ")+`"`)
+	add(true, `--comment "`+adapters.DirectiveText(s.Step.Description)+`"`)
 	res := s.Resource(r.Reservation, b.Reservation)
 	add(res != "", `--reservation="`+res+`"`)
 	gpus := s.Resource(r.GPUs, b.GPUs)
