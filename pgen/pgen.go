@@ -106,7 +106,7 @@ func unpack(dir string) error {
 }
 
 func writeRequest(path string, r Request) error {
-	kinds := map[spec.Kind]string{spec.KindInt: "int", spec.KindFloat: "float", spec.KindBool: "bool"}
+	kinds := map[spec.Kind]string{spec.KindInt: "int", spec.KindFloat: "float"}
 	var env []envItem
 	for _, group := range [][]spec.Var{r.Spec.Variables, r.Spec.Labels} {
 		for _, v := range group {

@@ -32,8 +32,6 @@ def _typed(kind, text):
         return int(text)
     if kind == "float":
         return float(text)
-    if kind == "bool":
-        return text == "True"
     return text
 
 
