@@ -78,6 +78,7 @@ var transient = []string{
 	"Transport endpoint", "temporarily unavailable", "Communication connection failure",
 	"Zero Bytes were transmitted", "in standby mode", "timed out", "Try again",
 	"Batch job submission failed: Resource temporarily", "Job submission failed: Job/step already completing",
+	"LIM is down", "try later", "Unable to connect to Flux", "Connection reset",
 }
 
 // Classify wraps err with ErrUnavailable when it is a timeout or a

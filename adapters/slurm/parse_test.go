@@ -1,93 +1,49 @@
 package slurm
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/adapters/adaptertest"
+
 	"github.com/maestro-go/maestro/state"
 )
 
-// captured returns a file of testdata/slurm (real output of the local
-// cluster, made by capture.sh) without its comment lines.
-func captured(t *testing.T, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "slurm", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if !strings.HasPrefix(l, "# ") {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-type want struct {
-	state  state.State
-	code   int // -1: no exit code
-	reason string
-}
-
-func check(t *testing.T, got map[string]adapters.Status, wants map[string]want) {
-	t.Helper()
-	if len(got) != len(wants) {
-		t.Errorf("got %d jobs, want %d: %v", len(got), len(wants), got)
-	}
-	for id, w := range wants {
-		g, ok := got[id]
-		if !ok {
-			t.Errorf("job %s missing", id)
-			continue
-		}
-		if g.State != w.state || g.Reason != w.reason {
-			t.Errorf("job %s: %s (%q), want %s (%q)", id, g.State, g.Reason, w.state, w.reason)
-		}
-		switch {
-		case w.code < 0 && g.ExitCode != nil:
-			t.Errorf("job %s: exit code %d, want none", id, *g.ExitCode)
-		case w.code >= 0 && (g.ExitCode == nil || *g.ExitCode != w.code):
-			t.Errorf("job %s: exit code %v, want %d", id, g.ExitCode, w.code)
-		}
-	}
-}
+// captured returns testdata/slurm/NAME without its comment lines.
+func captured(t *testing.T, name string) string { return adaptertest.Testdata(t, "slurm", name) }
 
 func TestParseSqueue(t *testing.T) {
-	check(t, parseSqueue(captured(t, "squeue.txt")), map[string]want{
-		"15": {state.Finished, -1, ""},
-		"16": {state.Failed, -1, "NonZeroExitCode"},
-		"17": {state.TimedOut, -1, "TimeLimit"},
-		"18": {state.Cancelled, -1, ""},
-		"19": {state.Pending, -1, "JobHeldUser"},
-		"20": {state.Running, -1, ""},
+	adaptertest.CheckStatuses(t, parseSqueue(captured(t, "squeue.txt")), map[string]adaptertest.Want{
+		"15": {State: state.Finished, Code: -1, Reason: ""},
+		"16": {State: state.Failed, Code: -1, Reason: "NonZeroExitCode"},
+		"17": {State: state.TimedOut, Code: -1, Reason: "TimeLimit"},
+		"18": {State: state.Cancelled, Code: -1, Reason: ""},
+		"19": {State: state.Pending, Code: -1, Reason: "JobHeldUser"},
+		"20": {State: state.Running, Code: -1, Reason: ""},
 	})
-	check(t, parseSqueue(captured(t, "squeue-unknown.txt")), map[string]want{})
+	adaptertest.CheckStatuses(t, parseSqueue(captured(t, "squeue-unknown.txt")), map[string]adaptertest.Want{})
 }
 
 func TestParseSacct(t *testing.T) {
-	check(t, parseSacct(captured(t, "sacct.txt")), map[string]want{
-		"15": {state.Finished, 0, ""},
-		"16": {state.Failed, 3, ""},
-		"17": {state.TimedOut, 0, ""},
-		"18": {state.Cancelled, 0, ""},
-		"19": {state.Pending, -1, ""},
-		"20": {state.Running, -1, ""},
+	adaptertest.CheckStatuses(t, parseSacct(captured(t, "sacct.txt")), map[string]adaptertest.Want{
+		"15": {State: state.Finished, Code: 0, Reason: ""},
+		"16": {State: state.Failed, Code: 3, Reason: ""},
+		"17": {State: state.TimedOut, Code: 0, Reason: ""},
+		"18": {State: state.Cancelled, Code: 0, Reason: ""},
+		"19": {State: state.Pending, Code: -1, Reason: ""},
+		"20": {State: state.Running, Code: -1, Reason: ""},
 	})
 }
 
 func TestParseScontrol(t *testing.T) {
-	for file, w := range map[string]map[string]want{
-		"scontrol-fail.txt":       {"16": {state.Failed, 3, "NonZeroExitCode"}},
-		"scontrol-timeout.txt":    {"17": {state.TimedOut, 143, "TimeLimit"}},
-		"scontrol-cancel_run.txt": {"18": {state.Cancelled, 143, ""}},
-		"scontrol-held.txt":       {"19": {state.Pending, -1, "JobHeldUser"}},
+	for file, w := range map[string]map[string]adaptertest.Want{
+		"scontrol-fail.txt":       {"16": {State: state.Failed, Code: 3, Reason: "NonZeroExitCode"}},
+		"scontrol-timeout.txt":    {"17": {State: state.TimedOut, Code: 143, Reason: "TimeLimit"}},
+		"scontrol-cancel_run.txt": {"18": {State: state.Cancelled, Code: 143, Reason: ""}},
+		"scontrol-held.txt":       {"19": {State: state.Pending, Code: -1, Reason: "JobHeldUser"}},
 		"scontrol-unknown.txt":    {},
 	} {
-		t.Run(file, func(t *testing.T) { check(t, parseScontrol(captured(t, file)), w) })
+		t.Run(file, func(t *testing.T) { adaptertest.CheckStatuses(t, parseScontrol(captured(t, file)), w) })
 	}
 }
 

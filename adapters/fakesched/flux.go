@@ -1,0 +1,421 @@
+package fakesched
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	fluxid "github.com/maestro-go/maestro/adapters/flux"
+)
+
+// The Flux fake: flux batch, flux jobs -o, flux cancel. Messages, formats
+// and exit codes follow flux-core (0.6x-0.8x): flux-jobs prints "JobID X
+// unknown" for an unknown id and, as since flux-core PR #7180, exits 1
+// when it knows none of the ids.
+
+var fluxProfile = profile{
+	// flux cancel, and the end of the time limit: SIGTERM, then SIGKILL.
+	cancel:  []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL},
+	limit:   []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL},
+	cleanup: 50 * time.Millisecond, // state C (CLEANUP) before the result
+	env: func(j *job) []string {
+		return []string{"FLUX_JOB_ID=" + fluxid.F58(j.ID)}
+	},
+}
+
+// fluxIDBase makes the fake's ids as long as real ones (a FLUID holds a
+// millisecond timestamp above 24 bits of sequence).
+const fluxIDBase = 5_000_000
+
+// flux runs a flux subcommand: batch, jobs or cancel.
+func flux(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: flux [OPTIONS] COMMAND ARGS")
+		return 1
+	}
+	sub, ops := args[0], map[string]string{"batch": "submit", "jobs": "query", "cancel": "cancel"}
+	op, ok := ops[sub]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "flux: '%s' is not a command the fake knows (batch, jobs, cancel)\n", sub)
+		return 1
+	}
+	prog := "flux-" + sub
+	switch injected(op) {
+	case "hang":
+		return hang() // an RPC to a broker that never answers
+	case "fail":
+		return fluxUnreachable(prog)
+	}
+	if want := os.Getenv(EnvFluxURI); want != "" && os.Getenv("FLUX_URI") != want {
+		return fluxUnreachable(prog)
+	}
+	switch sub {
+	case "batch":
+		return fluxBatch(prog, args[1:])
+	case "jobs":
+		return fluxJobs(prog, args[1:])
+	}
+	return fluxCancel(prog, args[1:])
+}
+
+// fluxUnreachable is a command that finds no broker at FLUX_URI.
+func fluxUnreachable(prog string) int {
+	socket := "/run/flux/local"
+	if uri := os.Getenv("FLUX_URI"); strings.HasPrefix(uri, "local://") {
+		socket = strings.TrimPrefix(uri, "local://")
+	}
+	fmt.Fprintf(os.Stderr, "%s: ERROR: Unable to connect to Flux: broker socket %s was not found\n", prog, socket)
+	return 1
+}
+
+// fluxUsage is an argparse error: exit status 2.
+func fluxUsage(prog string, format string, a ...any) int {
+	fmt.Fprintf(os.Stderr, "usage: %s [OPTIONS...]\n%s: error: %s\n", prog, prog, fmt.Sprintf(format, a...))
+	return 2
+}
+
+func fluxError(prog string, format string, a ...any) int {
+	fmt.Fprintf(os.Stderr, "%s: ERROR: %s\n", prog, fmt.Sprintf(format, a...))
+	return 1
+}
+
+var batchOptions = options{
+	values: []string{"-N", "-n", "-c", "-g", "-t", "-q", "-B", "--job-name", "--output", "--error", "--cwd",
+		"--urgency", "-o", "-S", "--flags", "--dependency", "--env", "--begin-time", "--signal", "--requires"},
+	flags: []string{"--exclusive", "--wrap", "-v"},
+	alias: map[string]string{"--nodes": "-N", "--nslots": "-n", "--cores-per-slot": "-c", "--gpus-per-slot": "-g",
+		"--time-limit": "-t", "--queue": "-q", "--bank": "-B", "--setopt": "-o", "--setattr": "-S", "--verbose": "-v"},
+}
+
+// fluxSentinel starts a submission directive (RFC 36): "#flux:", "# flux:".
+var fluxSentinel = regexp.MustCompile(`^#+\s*(flux|FLUX):`)
+
+// fluxBatch submits a batch script: its #flux: directives, then the
+// command line's options, which win; prints the job id.
+func fluxBatch(prog string, args []string) int {
+	cmdline := map[string]string{}
+	operands, err := batchOptions.parse(args, cmdline, true, false)
+	if err != nil {
+		return fluxUsage(prog, "%v", err)
+	}
+	var script []byte
+	name := "batch"
+	if len(operands) == 0 {
+		script, err = io.ReadAll(os.Stdin)
+	} else {
+		name = filepath.Base(operands[0])
+		if script, err = os.ReadFile(operands[0]); err != nil {
+			return fluxError(prog, "[Errno 2] No such file or directory: '%s'", operands[0])
+		}
+	}
+	if err != nil || !strings.HasPrefix(string(script), "#!") {
+		return fluxError(prog, "batch does not appear to start with '#!'")
+	}
+	lines, err := directives(string(script), fluxSentinel, true)
+	if err != nil {
+		return fluxError(prog, "%v", err)
+	}
+	opts := map[string]string{}
+	for _, words := range lines {
+		if _, err := batchOptions.parse(words, opts, false, false); err != nil {
+			return fluxError(prog, "submission directive: %v", err)
+		}
+	}
+	for k, v := range cmdline {
+		opts[k] = v
+	}
+	if opts["-N"] == "" && opts["-n"] == "" {
+		return fluxError(prog, "Number of slots to allocate must be specified")
+	}
+	limit, err := fsd(opts["-t"])
+	if err != nil {
+		return fluxError(prog, "%v", err)
+	}
+	dir := opts["--cwd"]
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	if n := opts["--job-name"]; n != "" {
+		name = n
+	}
+	s, err := openStore()
+	if err != nil {
+		return fluxError(prog, "fake: %v", err)
+	}
+	seq, err := s.nextSeq()
+	if err != nil {
+		return fluxError(prog, "fake: %v", err)
+	}
+	j := &job{ID: (fluxIDBase + seq) << 24, Sched: "flux", Name: name, Queue: opts["-q"], Dir: dir, Limit: scaled(limit)}
+	output := func(template string) string {
+		return resolve(dir, strings.NewReplacer("{{id}}", fluxid.F58(j.ID), "{{jobid}}", fluxid.F58(j.ID), "{{name}}", name).Replace(template))
+	}
+	j.Stdout = output("flux-{{id}}.out")
+	if o := opts["--output"]; o != "" {
+		j.Stdout = output(o)
+	}
+	if e := opts["--error"]; e != "" { // else stderr goes with stdout
+		j.Stderr = output(e)
+	}
+	if err := s.submit(j, script); err != nil {
+		return fluxError(prog, "fake: %v", err)
+	}
+	fmt.Println(fluxid.F58(j.ID))
+	return 0
+}
+
+var fsdPattern = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)([smhd]?)$`)
+
+// fsd reads a time limit: Flux standard duration, a bare number being
+// minutes (flux batch -t); "" is no limit.
+func fsd(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m := fsdPattern.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("invalid Flux standard duration '%s'", s)
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	unit := map[string]time.Duration{"": time.Minute, "s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[m[2]]
+	return time.Duration(f * float64(unit)), nil
+}
+
+// fluxStatus is a job's status, and its abbreviation ({status_abbrev}).
+func fluxStatus(j *job) (string, string) {
+	switch {
+	case j.Phase == pending:
+		return "SCHED", "S"
+	case j.Phase == running:
+		return "RUN", "R"
+	case j.Phase == cleanup:
+		return "CLEANUP", "C"
+	case j.End == timedOut:
+		return "TIMEOUT", "TO"
+	case j.End == cancelled:
+		return "CANCELED", "CA"
+	case j.Exit != nil && *j.Exit == 0:
+		return "COMPLETED", "CD"
+	}
+	return "FAILED", "F"
+}
+
+// fluxFields are the flux jobs -o fields the fake knows.
+var fluxFields = map[string]func(j *job) string{
+	"id":            func(j *job) string { return strconv.FormatUint(j.ID, 10) },
+	"id.dec":        func(j *job) string { return strconv.FormatUint(j.ID, 10) },
+	"id.f58":        func(j *job) string { return fluxid.F58(j.ID) },
+	"id.hex":        func(j *job) string { return fmt.Sprintf("0x%x", j.ID) },
+	"status":        func(j *job) string { s, _ := fluxStatus(j); return s },
+	"status_abbrev": func(j *job) string { _, a := fluxStatus(j); return a },
+	"state": func(j *job) string {
+		if j.Phase == ended {
+			return "INACTIVE"
+		}
+		s, _ := fluxStatus(j)
+		return s
+	},
+	"result": func(j *job) string {
+		if j.Phase != ended {
+			return ""
+		}
+		s, _ := fluxStatus(j)
+		return s
+	},
+	"returncode": func(j *job) string {
+		switch {
+		case j.Phase != ended:
+			return ""
+		case j.Exit == nil:
+			return "-128" // cancelled before it ran
+		}
+		return strconv.Itoa(*j.Exit)
+	},
+	"name":     func(j *job) string { return j.Name },
+	"queue":    func(j *job) string { return j.Queue },
+	"username": func(j *job) string { return j.User },
+}
+
+var fluxHeadings = map[string]string{"id": "JOBID", "id.dec": "JOBID", "id.f58": "JOBID", "id.hex": "JOBID",
+	"status_abbrev": "ST", "returncode": "RC", "username": "USER"}
+
+var jobsOptions = options{
+	values: []string{"-o", "-u", "-f", "-c", "--since", "--name", "--queue"},
+	flags:  []string{"-a", "-A", "-n"},
+	alias: map[string]string{"--format": "-o", "--user": "-u", "--filter": "-f", "--count": "-c",
+		"--no-header": "-n", "--suppress-header": "-n"},
+}
+
+// fluxJobs lists the jobs named, or the user's active ones (all with -a).
+func fluxJobs(prog string, args []string) int {
+	opts := map[string]string{}
+	operands, err := jobsOptions.parse(args, opts, false, false)
+	if err != nil {
+		return fluxUsage(prog, "%v", err)
+	}
+	ids := make([]uint64, len(operands))
+	for i, a := range operands {
+		if ids[i], err = fluxid.ParseID(a); err != nil {
+			return fluxUsage(prog, "argument JOBID: invalid JobID value: '%s'", a)
+		}
+	}
+	format := opts["-o"]
+	if format == "" {
+		format = "{id.f58:>12} {username:<8.8} {name:<10.10} {status_abbrev:>2.2}"
+	}
+	known := func(f string) (string, bool) { _, ok := fluxFields[f]; return "", ok }
+	if _, err := pyFormat(format, known); err != nil {
+		return fluxError(prog, "Error in user format: %v", err)
+	}
+	filtered := opts["-a"] != "" || opts["-A"] != "" || opts["-u"] != "" || opts["-f"] != "" || opts["-c"] != ""
+	if len(ids) > 0 && filtered {
+		fmt.Fprintf(os.Stderr, "%s: WARNING: Filtering options ignored with jobid list\n", prog)
+	}
+	s, err := openStore()
+	if err != nil {
+		return fluxError(prog, "fake: %v", err)
+	}
+	var list []*job
+	if len(ids) == 0 {
+		for _, j := range s.all("flux") {
+			if opts["-a"] != "" || opts["-A"] != "" || j.Phase != ended {
+				list = append(list, j)
+			}
+		}
+	}
+	for i, id := range ids {
+		j, ok := s.load("flux", id)
+		if !ok {
+			fmt.Fprintf(os.Stderr, "JobID %s unknown\n", operands[i])
+			continue
+		}
+		list = append(list, j)
+	}
+	if len(ids) > 0 && len(list) == 0 {
+		return 1
+	}
+	if opts["-n"] == "" {
+		line, _ := pyFormat(format, func(f string) (string, bool) {
+			if h, ok := fluxHeadings[f]; ok {
+				return h, true
+			}
+			return strings.ToUpper(f), true
+		})
+		fmt.Println(line)
+	}
+	for _, j := range list {
+		line, _ := pyFormat(format, func(f string) (string, bool) { return fluxFields[f](j), true })
+		fmt.Println(line)
+	}
+	return 0
+}
+
+var cancelOptions = options{
+	values: []string{"-m", "-u", "-S"},
+	flags:  []string{"--all", "-n", "-q"},
+	alias:  map[string]string{"--message": "-m", "--user": "-u", "--states": "-S", "--dry-run": "-n", "--quiet": "-q"},
+}
+
+// fluxCancel cancels jobs: a pending one ends at once, a running one is
+// sent SIGTERM then SIGKILL; both end CANCELED.
+func fluxCancel(prog string, args []string) int {
+	opts := map[string]string{}
+	operands, err := cancelOptions.parse(args, opts, false, false)
+	if err != nil {
+		return fluxUsage(prog, "%v", err)
+	}
+	if len(operands) == 0 {
+		return fluxError(prog, "No target jobs were provided")
+	}
+	ids := make([]uint64, len(operands))
+	for i, a := range operands {
+		if ids[i], err = fluxid.ParseID(a); err != nil {
+			return fluxUsage(prog, "argument JOBID...: invalid JobID value: '%s'", a)
+		}
+	}
+	s, err := openStore()
+	if err != nil {
+		return fluxError(prog, "fake: %v", err)
+	}
+	code := 0
+	for _, id := range ids {
+		j, ok := s.load("flux", id)
+		switch {
+		case !ok:
+			code = fluxError(prog, "%s: unknown job id", fluxid.F58(id))
+		case j.Phase == ended:
+			code = fluxError(prog, "%s: job is inactive", fluxid.F58(id))
+		default:
+			s.requestCancel(id)
+		}
+	}
+	return code
+}
+
+var specPattern = regexp.MustCompile(`^(?:(.)?([<>^]))?([0-9]+)?(?:\.([0-9]+))?(h)?$`)
+
+// pyFormat fills a Python str.format template ("{id.f58:>12} {name}"), as
+// flux jobs -o does, with value(field): fill, alignment, width, precision
+// and flux's "h" (an empty value as "-"). It fails on an unknown field.
+func pyFormat(tmpl string, value func(field string) (string, bool)) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(tmpl); i++ {
+		c := tmpl[i]
+		switch {
+		case (c == '{' || c == '}') && i+1 < len(tmpl) && tmpl[i+1] == c:
+			b.WriteByte(c)
+			i++
+			continue
+		case c != '{':
+			b.WriteByte(c)
+			continue
+		}
+		end := strings.IndexByte(tmpl[i:], '}')
+		if end < 0 {
+			return "", errors.New("Single '{' encountered in format string")
+		}
+		field := tmpl[i+1 : i+end]
+		i += end
+		name, spec, _ := strings.Cut(field, ":")
+		name, _, _ = strings.Cut(name, "!")
+		v, ok := value(name)
+		if !ok {
+			return "", fmt.Errorf("Unknown format field: %s", name)
+		}
+		m := specPattern.FindStringSubmatch(spec)
+		if m == nil {
+			return "", fmt.Errorf("Invalid format specifier '%s'", spec)
+		}
+		if m[5] == "h" && (v == "" || v == "0s" || v == "0.0" || v == "0:00:00") {
+			v = "-"
+		}
+		if p, err := strconv.Atoi(m[4]); err == nil && utf8.RuneCountInString(v) > p {
+			v = string([]rune(v)[:p])
+		}
+		if w, err := strconv.Atoi(m[3]); err == nil && utf8.RuneCountInString(v) < w {
+			fill := m[1]
+			if fill == "" {
+				fill = " "
+			}
+			pad := w - utf8.RuneCountInString(v)
+			switch m[2] {
+			case ">":
+				v = strings.Repeat(fill, pad) + v
+			case "^":
+				v = strings.Repeat(fill, pad/2) + v + strings.Repeat(fill, pad-pad/2)
+			default:
+				v += strings.Repeat(fill, pad)
+			}
+		}
+		b.WriteString(v)
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,86 @@
+package lsf
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/maestro-go/maestro/adapters"
+)
+
+// maxIDs bounds the job ids of one command line.
+const maxIDs = 500
+
+type executor struct {
+	cfg adapters.Config
+}
+
+// Open implements adapters.Adapter.
+func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	return &executor{cfg: cfg}, nil
+}
+
+func (e *executor) Capabilities() adapters.Capabilities {
+	return adapters.Capabilities{MaxIDs: maxIDs}
+}
+
+// Submit runs `bsub -cwd WORKSPACE` with the script on stdin (so bsub
+// reads its #BSUB lines) and returns the id of "Job <ID> is submitted to
+// queue <Q>.". On failure the error carries bsub's message.
+func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) {
+	script, err := os.ReadFile(j.Script)
+	if err != nil {
+		return "", fmt.Errorf("bsub: %w", err)
+	}
+	out, _, err := adapters.Command(ctx, script, "bsub", "-cwd", j.Workspace)
+	if err != nil {
+		return "", err
+	}
+	return parseBsub(out)
+}
+
+// Query asks bjobs about every id in one call, whatever user submitted
+// them. Ids bjobs does not know are left out of the result: it prints
+// "Job <N> is not found" for each (and exits 255 when it knows none),
+// which is an answer, not an outage.
+func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters.Status, error) {
+	if ids = e.valid(ids); len(ids) == 0 {
+		return map[string]adapters.Status{}, nil
+	}
+	out, stderr, err := adapters.Command(ctx, nil, "bjobs", append([]string{"-a", "-noheader", "-o", bjobsFormat}, ids...)...)
+	if err != nil && (ctx.Err() != nil || !only(stderr, notFound)) {
+		return nil, err
+	}
+	return parseBjobs(out), nil
+}
+
+// valid returns the ids that are LSF job ids (numbers); the others are
+// logged and left out: bjobs would fail on them.
+func (e *executor) valid(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+			e.cfg.Logf("lsf: '%s' is not an LSF job id", id)
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// Cancel runs `bkill IDS`. A job that already ended (or that LSF no
+// longer knows) cannot be killed; that is not an error.
+func (e *executor) Cancel(ctx context.Context, ids []string) error {
+	if ids = e.valid(ids); len(ids) == 0 {
+		return nil
+	}
+	_, stderr, err := adapters.Command(ctx, nil, "bkill", ids...)
+	if err != nil && (ctx.Err() != nil || !only(stderr, alreadyEnded)) {
+		return err
+	}
+	return nil
+}

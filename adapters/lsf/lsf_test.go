@@ -1,0 +1,128 @@
+package lsf_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/adapters/adaptertest"
+	"github.com/maestro-go/maestro/adapters/fakesched"
+	"github.com/maestro-go/maestro/adapters/lsf"
+	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/state"
+)
+
+// TestMain lets this test binary act as the fake bsub, bjobs and bkill.
+func TestMain(m *testing.M) {
+	fakesched.Main()
+	os.Exit(m.Run())
+}
+
+func batch() spec.Batch {
+	return spec.Batch{Type: "lsf", Shell: "/bin/bash", Host: "localhost", Bank: "wbronze", Queue: "pdebug"}
+}
+
+// TestConformance runs the shared suite against the fake LSF, a minute of
+// walltime taking 1.2 s. Its job ids have nine digits.
+func TestConformance(t *testing.T) {
+	fakesched.Start(t, fakesched.EnvTimeScale+"=0.02")
+	adaptertest.Run(t, adaptertest.Harness{
+		Adapter:         lsf.New(),
+		Batch:           batch(),
+		Scheduled:       true,
+		Timeout:         30 * time.Second,
+		WalltimeTimeout: 30 * time.Second,
+		Poll:            50 * time.Millisecond,
+		UnknownID:       "987654321",
+	})
+}
+
+func TestOutages(t *testing.T) {
+	fakesched.Outages{Adapter: lsf.New(), Batch: batch(), Down: "LIM is down", UnknownID: "987654321"}.Run(t)
+}
+
+func script(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "job.lsf.sh")
+	if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestLongIDs: ids of 11 digits are submitted, found and cancelled (the
+// Python tool's "jobid:7" column lost every id above 7 digits).
+func TestLongIDs(t *testing.T) {
+	fakesched.Start(t, fakesched.EnvFirstID+"=12345678901")
+	b := batch()
+	ex, _ := lsf.New().Open(adapters.Config{Batch: &b})
+	job := &adapters.Job{Name: "long", Script: script(t, "#!/bin/bash\nsleep 30\n"), Workspace: t.TempDir()}
+	id, err := ex.Submit(context.Background(), job)
+	if err != nil || id != "12345678901" {
+		t.Fatalf("submit: %q %v", id, err)
+	}
+	wait := func(want state.State) {
+		t.Helper()
+		for end := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			res, err := ex.Query(context.Background(), []string{id})
+			if err != nil || time.Now().After(end) {
+				t.Fatalf("waiting for %s: %v %v", want, res, err)
+			}
+			if res[id].State == want {
+				return
+			}
+		}
+	}
+	wait(state.Running)
+	if err := ex.Cancel(context.Background(), []string{id}); err != nil {
+		t.Fatal(err)
+	}
+	wait(state.Cancelled)
+}
+
+// TestSubmitError: bsub's refusal reaches the caller.
+func TestSubmitError(t *testing.T) {
+	fakesched.Start(t)
+	b := batch()
+	ex, _ := lsf.New().Open(adapters.Config{Batch: &b})
+	_, err := ex.Submit(context.Background(), &adapters.Job{Name: "bad", Script: script(t, "#!/bin/bash\n#BSUB -W soon\ntrue\n"), Workspace: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "soon: Bad RUNLIMIT specification. Job not submitted.") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+// TestWorkspace: the job runs in its workspace (bsub -cwd) and writes its
+// output files there (#BSUB -o/-e, with %J the job id).
+func TestWorkspace(t *testing.T) {
+	fakesched.Start(t)
+	b := batch()
+	ex, _ := lsf.New().Open(adapters.Config{Batch: &b})
+	ws := t.TempDir()
+	step := &spec.Step{Name: "where", Run: spec.Run{Cmd: "pwd; echo err >&2", Procs: "1"}}
+	text, err := adapters.Render(lsf.New(), &adapters.Script{JobName: "where", Step: step, Batch: &b}, step.Run.Cmd, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ex.Submit(context.Background(), &adapters.Job{Name: "where", Script: script(t, string(text)), Workspace: ws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		res, err := ex.Query(context.Background(), []string{id})
+		if err != nil || time.Now().After(end) {
+			t.Fatalf("%v %v", res, err)
+		}
+		if res[id].State == state.Finished {
+			break
+		}
+	}
+	out, _ := os.ReadFile(filepath.Join(ws, "where."+id+".out"))
+	errs, _ := os.ReadFile(filepath.Join(ws, "where."+id+".err"))
+	if strings.TrimSpace(string(out)) != ws || string(errs) != "err\n" {
+		t.Errorf("where.%s.out %q, .err %q; want %q and \"err\"", id, out, errs, ws)
+	}
+}

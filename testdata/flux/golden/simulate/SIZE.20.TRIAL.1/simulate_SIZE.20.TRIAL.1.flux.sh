@@ -1,0 +1,12 @@
+#!/bin/bash
+#flux: -N 1
+#flux: -n 1
+#flux: -t 300s
+#flux: -q pdebug
+#flux: --bank=guests
+#flux: --job-name=simulate_SIZE.20.TRIAL.1
+#flux: --output=simulate_SIZE.20.TRIAL.1.out
+#flux: --error=simulate_SIZE.20.TRIAL.1.err
+
+flux run -n 1 -N 1 -c 1 echo "size 20 trial 1 with $(cat /STUDY/setup/input.cfg)" > result.SIZE.20.TRIAL.1.txt
+

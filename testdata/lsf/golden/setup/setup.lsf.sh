@@ -1,0 +1,4 @@
+#!/bin/bash
+
+echo "steps=100" > input.cfg
+
