@@ -15,24 +15,37 @@ import (
 
 	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
+	"github.com/maestro-go/maestro/tui"
 )
 
 type statusOptions struct {
 	layout                    string
 	disableTheme, disablePage bool
+	json, watch               bool
 }
+
+// errWatchTTY is the one line --watch prints without a terminal.
+var errWatchTTY = errors.New("--watch needs a terminal; use maestro status or --json")
 
 func (a *App) status(args []string) error {
 	var o statusOptions
-	fs := a.flagSet("status", "[--layout flat|narrow|legacy] [--disable-theme] [--disable-pager] DIR...")
+	fs := a.flagSet("status", "[--layout flat|narrow|legacy] [--disable-theme] [--disable-pager] [--json] DIR... | --watch DIR")
 	fs.StringVar(&o.layout, "layout", "flat", "table layout: flat, narrow or legacy")
 	fs.BoolVar(&o.disableTheme, "disable-theme", false, "print without colours")
 	fs.BoolVar(&o.disablePage, "disable-pager", false, "print straight to the terminal, without a pager")
+	fs.BoolVar(&o.json, "json", false, "print each study as one JSON document per line (docs/STATUS.md)")
+	fs.BoolVar(&o.watch, "watch", false, "show one study live in the terminal; q quits")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if o.watch {
+		return a.watch(fs.Args(), o)
+	}
 	if fs.NArg() == 0 {
 		return errors.New("status needs at least one study directory")
+	}
+	if o.json {
+		return a.statusJSON(fs.Args())
 	}
 	render, ok := map[string]func(io.Writer, *status.Table, status.Theme){
 		"flat": status.Flat, "narrow": status.Narrow, "legacy": status.Legacy}[o.layout]
@@ -66,23 +79,80 @@ func (a *App) status(args []string) error {
 	return nil
 }
 
-// loadTable reads the status of the study in dir.
-func loadTable(dir string, a *App) (*status.Table, error) {
+// statusJSON writes one JSON document per study, one per line (JSON
+// Lines), in the order given; a directory without a study is reported on
+// stderr and skipped, and makes the exit status non-zero.
+func (a *App) statusJSON(dirs []string) error {
+	failed := 0
+	for _, dir := range dirs {
+		abs, s, err := openStatusStudy(dir)
+		var snap *status.Snapshot
+		if err == nil {
+			snap, err = status.ReadSnapshot(s, abs, nil)
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(a.Err, "maestro: %s\n", oneLine(err.Error()))
+			continue
+		}
+		if err := status.WriteJSON(a.Out, snap, a.Now()); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return errQuiet
+	}
+	return nil
+}
+
+// watch shows one study live; without a terminal it stops at once.
+func (a *App) watch(dirs []string, o statusOptions) error {
+	switch {
+	case o.json:
+		return errors.New("--watch and --json do not go together; --json prints once")
+	case len(dirs) != 1:
+		return errors.New("--watch shows one study: give one study directory")
+	}
+	if !isTerminal(a.Out) || os.Getenv("TERM") == "dumb" {
+		return errWatchTTY
+	}
+	abs, s, err := openStatusStudy(dirs[0])
+	if err != nil {
+		return err
+	}
+	opt := tui.Options{Now: a.Now}
+	if o.disableTheme {
+		opt.Renderer = lipgloss.NewRenderer(io.Discard) // styles that print plain text
+	}
+	return tui.Run(s, abs, a.Out.(*os.File), opt)
+}
+
+// openStatusStudy opens the study in dir, returning its absolute path.
+func openStatusStudy(dir string) (string, *store.Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("No status to report -- %s is not a study directory", dir)
+		return "", nil, fmt.Errorf("No status to report -- %s is not a study directory", dir)
 	}
 	s, err := store.Open(abs)
 	if errors.Is(err, store.ErrNoStudy) {
-		return nil, fmt.Errorf("No status to report -- %s holds no study", dir)
+		return "", nil, fmt.Errorf("No status to report -- %s holds no study", dir)
 	}
+	if err != nil {
+		return "", nil, err
+	}
+	return abs, s, nil
+}
+
+// loadTable reads the status of the study in dir.
+func loadTable(dir string, a *App) (*status.Table, error) {
+	abs, s, err := openStatusStudy(dir)
 	if err != nil {
 		return nil, err
 	}
-	_, st, rows, err := status.Load(s, a.Now())
+	st, rows, err := status.Load(s, a.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -36,19 +36,20 @@ type Theme struct {
 
 // NewTheme returns the colour theme for output rendered by r.
 func NewTheme(r *lipgloss.Renderer) Theme {
+	return Theme{on: true, title: r.NewStyle().Bold(true), header: r.NewStyle().Bold(true), states: StateStyles(r)}
+}
+
+// StateStyles colours states: green for done, red for failures, cyan for
+// running, yellow for waiting, magenta for cancelled.
+func StateStyles(r *lipgloss.Renderer) map[state.State]lipgloss.Style {
 	color := func(c string) lipgloss.Style { return r.NewStyle().Foreground(lipgloss.Color(c)) }
 	green, red, yellow, cyan, magenta := color("2"), color("1"), color("3"), color("6"), color("5")
-	return Theme{
-		on:     true,
-		title:  r.NewStyle().Bold(true),
-		header: r.NewStyle().Bold(true),
-		states: map[state.State]lipgloss.Style{
-			state.Finished: green, state.Failed: red, state.TimedOut: red, state.HWFailure: red,
-			state.Unknown: red, state.NotFound: red, state.Incomplete: red,
-			state.Running: cyan, state.Finishing: cyan,
-			state.Pending: yellow, state.Queued: yellow, state.Waiting: yellow,
-			state.Cancelled: magenta,
-		},
+	return map[state.State]lipgloss.Style{
+		state.Finished: green, state.Failed: red, state.TimedOut: red, state.HWFailure: red,
+		state.Unknown: red, state.NotFound: red, state.Incomplete: red,
+		state.Running: cyan, state.Finishing: cyan,
+		state.Pending: yellow, state.Queued: yellow, state.Waiting: yellow,
+		state.Cancelled: magenta,
 	}
 }
 

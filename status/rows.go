@@ -101,40 +101,18 @@ func Params(params []spec.KV) string {
 	return b.String()
 }
 
-// Load reads a study's rows and its study state in one read transaction.
-// The store keeps steps in table order (breadth-first from the root).
-func Load(s *store.Store, now time.Time) (*store.StudyInfo, state.Study, []Row, error) {
-	var (
-		info   *store.StudyInfo
-		st     state.Study
-		steps  []store.StepInfo
-		status []store.StepStatus
-	)
-	err := s.View(func(tx *store.Tx) error {
-		var err error
-		if info, err = tx.Info(); err != nil {
-			return err
-		}
-		if st, err = tx.StudyState(); err != nil {
-			return err
-		}
-		if steps, err = tx.Steps(); err != nil {
-			return err
-		}
-		status, err = tx.Statuses()
-		return err
-	})
+// Load reads a study's rows (the store keeps steps in table order,
+// level by level from the root) and its study state.
+func Load(s *store.Store, now time.Time) (state.Study, []Row, error) {
+	snap, err := ReadSnapshot(s, "", nil)
 	if err != nil {
-		return nil, "", nil, err
+		return "", nil, err
 	}
-	if len(steps) != len(status) {
-		return nil, "", nil, fmt.Errorf("the study database is damaged: %d steps but %d statuses", len(steps), len(status))
+	rows := make([]Row, len(snap.Steps))
+	for i := range snap.Steps {
+		rows[i] = MakeRow(&snap.Steps[i], &snap.Status[i], now)
 	}
-	rows := make([]Row, len(steps))
-	for i := range steps {
-		rows[i] = MakeRow(&steps[i], &status[i], now)
-	}
-	return info, st, rows, nil
+	return snap.State, rows, nil
 }
 
 // WriteCSV writes status.csv atomically (a reader never sees half a file).

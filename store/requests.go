@@ -96,6 +96,19 @@ func (t *Tx) AppendEvent(e *Event) error {
 	return putJSON(b, key64(e.Seq), e)
 }
 
+// LastEventSeq returns the number of the last event, 0 if none.
+func (t *Tx) LastEventSeq() (uint64, error) {
+	b, err := t.bucket(bucketEvents)
+	if err != nil {
+		return 0, err
+	}
+	k, _ := b.Cursor().Last()
+	if k == nil {
+		return 0, nil
+	}
+	return binary.BigEndian.Uint64(k), nil
+}
+
 // EventsSince returns up to limit events with a sequence above seq.
 func (t *Tx) EventsSince(seq uint64, limit int) ([]Event, error) {
 	b, err := t.bucket(bucketEvents)

@@ -90,22 +90,49 @@ func (t *Tx) SetConductor(c *Conductor) error { return t.putJSON(bucketMeta, []b
 
 // Steps returns every step description in node order.
 func (t *Tx) Steps() ([]StepInfo, error) {
-	b, err := t.bucket(bucketSteps)
+	n, err := t.StepCount()
 	if err != nil {
 		return nil, err
 	}
-	var out []StepInfo
-	err = b.ForEach(func(k, v []byte) error {
-		if int(binary.BigEndian.Uint32(k)) != len(out) {
+	out := make([]StepInfo, n)
+	return out, t.StepsInto(out, 0)
+}
+
+// StepCount returns the number of steps (their keys run from 0 up).
+func (t *Tx) StepCount() (int, error) {
+	b, err := t.bucket(bucketSteps)
+	if err != nil {
+		return 0, err
+	}
+	k, _ := b.Cursor().Last()
+	if k == nil {
+		return 0, nil
+	}
+	return int(binary.BigEndian.Uint32(k)) + 1, nil
+}
+
+// StepsInto decodes steps lo..len(dst)+lo-1 into dst, walking the keys in
+// order (several transactions can decode parts of a study side by side).
+func (t *Tx) StepsInto(dst []StepInfo, lo int) error {
+	b, err := t.bucket(bucketSteps)
+	if err != nil {
+		return err
+	}
+	c := b.Cursor()
+	i := 0
+	for k, v := c.Seek(key32(lo)); k != nil && i < len(dst); k, v = c.Next() {
+		if int(binary.BigEndian.Uint32(k)) != lo+i {
 			return fmt.Errorf("the study database's steps are out of order; it is damaged")
 		}
-		out = append(out, StepInfo{})
-		if err := json.Unmarshal(v, &out[len(out)-1]); err != nil {
+		if err := json.Unmarshal(v, &dst[i]); err != nil {
 			return fmt.Errorf("the study database has a damaged step record: %v", err)
 		}
-		return nil
-	})
-	return out, err
+		i++
+	}
+	if i != len(dst) {
+		return fmt.Errorf("the study database lacks step %d; it is damaged", lo+i)
+	}
+	return nil
 }
 
 // Statuses returns every step status in node order.

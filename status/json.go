@@ -1,0 +1,331 @@
+package status
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// JSONSchema is the version of the `status --json` document (docs/STATUS.md).
+const JSONSchema = 1
+
+// JSONTimeLayout is RFC 3339 in UTC with milliseconds.
+const JSONTimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// Snapshot is everything stored about a study, as of one moment.
+type Snapshot struct {
+	Dir    string // absolute
+	Info   *store.StudyInfo
+	State  state.Study
+	Steps  []store.StepInfo
+	Status []store.StepStatus
+}
+
+// ReadSnapshot reads a study. Step descriptions never change after
+// launch, so they are decoded apart, in parallel parts of one transaction
+// each, alongside the transaction that reads the changing part (study
+// state and step statuses) together; every transaction is short and closes
+// the database again. extra, if not nil, runs inside the second
+// transaction, for a reader that needs more of the same moment (the live
+// view reads the last event's number there).
+func ReadSnapshot(s *store.Store, dir string, extra func(*store.Tx) error) (*Snapshot, error) {
+	snap := &Snapshot{Dir: dir}
+	stepsErr := make(chan error, 1)
+	go func() {
+		var err error
+		snap.Steps, err = readSteps(s)
+		stepsErr <- err
+	}()
+	err := s.View(func(tx *store.Tx) error {
+		var err error
+		if snap.Info, err = tx.Info(); err != nil {
+			return err
+		}
+		if snap.State, err = tx.StudyState(); err != nil {
+			return err
+		}
+		if snap.Status, err = tx.Statuses(); err != nil {
+			return err
+		}
+		if extra != nil {
+			return extra(tx)
+		}
+		return nil
+	})
+	if serr := <-stepsErr; err == nil {
+		err = serr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(snap.Steps) != len(snap.Status) {
+		return nil, fmt.Errorf("the study database is damaged: %d steps but %d statuses", len(snap.Steps), len(snap.Status))
+	}
+	return snap, nil
+}
+
+// readSteps decodes the step descriptions, in as many parts as there are
+// processors, each in a transaction of its own: decoding, not reading, is
+// what takes the time.
+func readSteps(s *store.Store) ([]store.StepInfo, error) {
+	var n int
+	if err := s.View(func(tx *store.Tx) error {
+		var err error
+		n, err = tx.StepCount()
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	steps := make([]store.StepInfo, n)
+	parts := min(runtime.GOMAXPROCS(0), max(1, n/1000))
+	errs := make(chan error, parts)
+	for p := 0; p < parts; p++ {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		go func() { errs <- s.View(func(tx *store.Tx) error { return tx.StepsInto(steps[lo:hi], lo) }) }()
+	}
+	var err error
+	for p := 0; p < parts; p++ {
+		if perr := <-errs; err == nil {
+			err = perr
+		}
+	}
+	return steps, err
+}
+
+// Count is the number of steps in one state.
+type Count struct {
+	State state.State
+	N     int
+}
+
+// Counts returns the number of steps per state, in the order of state.All,
+// states with no step left out; states this version does not know follow,
+// sorted by name.
+func Counts(status []store.StepStatus) []Count {
+	known := make([]int, len(state.All))
+	var other map[state.State]int
+	for i := range status {
+		if k := stateIndex(status[i].State); k >= 0 {
+			known[k]++
+		} else {
+			if other == nil {
+				other = map[state.State]int{}
+			}
+			other[status[i].State]++
+		}
+	}
+	var out []Count
+	for k, n := range known {
+		if n > 0 {
+			out = append(out, Count{state.All[k], n})
+		}
+	}
+	extra := make([]Count, 0, len(other))
+	for s, n := range other {
+		extra = append(extra, Count{s, n})
+	}
+	slices.SortFunc(extra, func(a, b Count) int { return cmp.Compare(a.State, b.State) })
+	return append(out, extra...)
+}
+
+// stateIndex is s's position in state.All, -1 for a state not there.
+func stateIndex(s state.State) int {
+	for k, x := range state.All {
+		if x == s {
+			return k
+		}
+	}
+	return -1
+}
+
+// WriteJSON writes the study as one JSON document on one line (the schema
+// is in docs/STATUS.md); now stands in for the end of steps in flight.
+// The document is built by hand, field by field, into a reused buffer that
+// is flushed as it fills: a study of 100,000 steps takes a few tens of
+// milliseconds and little memory.
+func WriteJSON(w io.Writer, snap *Snapshot, now time.Time) error {
+	e := jsonWriter{w: w}
+	b := make([]byte, 0, 64<<10)
+	b = append(b, `{"schema":`...)
+	b = strconv.AppendInt(b, JSONSchema, 10)
+	b = append(b, `,"study":`...)
+	b = appendString(b, snap.Info.Name)
+	b = append(b, `,"path":`...)
+	b = appendString(b, snap.Dir)
+	b = append(b, `,"state":`...)
+	b = appendString(b, string(snap.State))
+	b = append(b, `,"created":`...)
+	b = appendTime(b, snap.Info.Created)
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, int64(len(snap.Steps)), 10)
+	b = append(b, `,"counts":{`...)
+	for k, c := range Counts(snap.Status) {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, string(c.State))
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(c.N), 10)
+	}
+	b = append(b, `},"steps":[`...)
+	for i := range snap.Steps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendStep(b, &snap.Steps[i], &snap.Status[i], now)
+		if len(b) >= 56<<10 {
+			if b = e.flush(b); e.err != nil {
+				return e.err
+			}
+		}
+	}
+	b = append(b, "]}\n"...)
+	e.flush(b)
+	return e.err
+}
+
+type jsonWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *jsonWriter) flush(b []byte) []byte {
+	if e.err == nil {
+		_, e.err = e.w.Write(b)
+	}
+	return b[:0]
+}
+
+func appendStep(b []byte, info *store.StepInfo, st *store.StepStatus, now time.Time) []byte {
+	b = append(b, `{"name":`...)
+	b = appendString(b, info.Name)
+	b = append(b, `,"job_id":`...)
+	if st.JobID == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, st.JobID)
+	}
+	b = append(b, `,"workspace":`...)
+	b = appendString(b, info.Workspace)
+	b = append(b, `,"state":`...)
+	b = appendString(b, string(st.State))
+	end := st.Ended
+	if end.IsZero() && st.State.InFlight() {
+		end = now
+	}
+	b = append(b, `,"run_seconds":`...)
+	b = appendSeconds(b, st.Started, end)
+	b = append(b, `,"elapsed_seconds":`...)
+	b = appendSeconds(b, st.Submitted, end)
+	b = append(b, `,"start_time":`...)
+	b = appendTime(b, st.Started)
+	b = append(b, `,"submit_time":`...)
+	b = appendTime(b, st.Submitted)
+	b = append(b, `,"end_time":`...)
+	b = appendTime(b, st.Ended)
+	b = append(b, `,"restarts":`...)
+	b = strconv.AppendInt(b, int64(st.Restarts), 10)
+	b = append(b, `,"attempts":`...)
+	b = strconv.AppendInt(b, int64(st.Attempts), 10)
+	b = append(b, `,"exit_code":`...)
+	if st.ExitCode == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(*st.ExitCode), 10)
+	}
+	b = append(b, `,"reason":`...)
+	b = appendString(b, st.Reason)
+	b = append(b, `,"params":[`...)
+	for k, p := range info.Params {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = appendString(b, p.Key)
+		b = append(b, `,"value":`...)
+		b = appendString(b, p.Value)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// appendTime appends t in RFC 3339 (UTC, milliseconds), or null.
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, JSONTimeLayout)
+	return append(b, '"')
+}
+
+// appendSeconds appends end-start in seconds with milliseconds, or null
+// when either is unknown, as the tables print --:--:--.
+func appendSeconds(b []byte, start, end time.Time) []byte {
+	if start.IsZero() || end.IsZero() || end.Before(start) {
+		return append(b, "null"...)
+	}
+	ms := end.Sub(start).Milliseconds()
+	b = strconv.AppendInt(b, ms/1000, 10)
+	frac := ms % 1000
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, as encoding/json
+// does (which also escapes <, > and &; there is no HTML here).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029': // valid JSON, but not valid JavaScript
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
