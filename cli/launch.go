@@ -11,22 +11,38 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/state"
+	"github.com/spf13/pflag"
 )
 
 // launchWait bounds how long `maestro run` waits to see its conductor
 // take over the study.
 var launchWait = 10 * time.Second
 
+// launchOptions are the run and restart flags that go to the conductor.
+type launchOptions struct {
+	fg         bool
+	http       string
+	httpRemote bool
+}
+
+func (o *launchOptions) flags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.fg, "fg", false, "run the conductor in the foreground")
+	fs.StringVar(&o.http, "http", "", "have the conductor serve its HTTP API on HOST:PORT (loopback only, unless --http-remote)")
+	fs.BoolVar(&o.httpRemote, "http-remote", false, "allow --http on a non-loopback address (the API has no authentication)")
+}
+
 // launch starts the conductor for the study in dir: in this process with
 // fg, else as a detached process in its own session (it survives the
 // terminal), with its output in DIR/<stem>.txt.
-func (a *App) launch(dir, stem string, fg bool) error {
-	if fg {
+func (a *App) launch(dir, stem string, o launchOptions) error {
+	if o.fg {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
-		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Out: a.Out, Debug: a.Log.level <= LevelDebug})
+		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Out: a.Out, Debug: a.Log.level <= LevelDebug,
+			HTTP: o.http, HTTPRemote: o.httpRemote})
 		if err != nil {
 			return err
 		}
@@ -44,6 +60,15 @@ func (a *App) launch(dir, stem string, fg bool) error {
 	args := []string{"conductor"}
 	if a.Log.level <= LevelDebug {
 		args = append(args, "-d", "1")
+	}
+	if o.http != "" {
+		if err := api.CheckAddr(o.http, o.httpRemote); err != nil {
+			return err
+		}
+		args = append(args, "--http", o.http)
+		if o.httpRemote {
+			args = append(args, "--http-remote")
+		}
 	}
 	cmd := &exec.Cmd{Path: exe, Args: append(args, dir), Dir: dir, Stdout: logf, Stderr: logf,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true}}

@@ -15,7 +15,8 @@ import (
 // stood (in-flight jobs are adopted, nothing is submitted twice).
 func (a *App) restart(args []string) error {
 	fs := a.flagSet("restart", "[-fg] [--only STEP]... DIR")
-	fg := fs.Bool("fg", false, "run the conductor in the foreground")
+	var lo launchOptions
+	lo.flags(fs)
 	only := fs.StringArray("only", nil, "rerun this step (a name from status, or a spec step for all its combinations) and its descendants; repeatable")
 	if err := parse(fs, singleDashLong(args, "fg")); err != nil {
 		return err
@@ -57,5 +58,5 @@ func (a *App) restart(args []string) error {
 	default:
 		fmt.Fprintf(a.Out, "Restarting %d steps of %s.\n", n, dir)
 	}
-	return a.launch(dir, info.Stem, *fg)
+	return a.launch(dir, info.Stem, lo)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/pgen"
 	"github.com/maestro-go/maestro/spec"
@@ -16,9 +17,10 @@ import (
 // runOptions are the flags of `maestro run`.
 type runOptions struct {
 	attempts, rlimit, throttle, sleep int
-	dry, fg, hashws, yes, no, usetmp  bool
+	dry, hashws, yes, no, usetmp      bool
 	pgen, out                         string
 	pargs                             []string
+	launch                            launchOptions
 }
 
 func (a *App) run(args []string) error {
@@ -32,7 +34,7 @@ func (a *App) run(args []string) error {
 	fs.StringVarP(&o.pgen, "pgen", "p", "", "Python parameter generator file; replaces global.parameters")
 	fs.StringArrayVar(&o.pargs, "pargs", nil, "KEY:VALUE argument for the pgen (repeatable)")
 	fs.StringVarP(&o.out, "out", "o", "", "exact study directory (no timestamp); overrides OUTPUT_PATH")
-	fs.BoolVar(&o.fg, "fg", false, "run the conductor in the foreground")
+	o.launch.flags(fs)
 	fs.BoolVar(&o.hashws, "hashws", false, "name parameterized workspaces by the md5 of their combination")
 	fs.BoolVarP(&o.yes, "autoyes", "y", false, "answer yes to every prompt")
 	fs.BoolVarP(&o.no, "autono", "n", false, "answer no to every prompt")
@@ -96,7 +98,7 @@ func (a *App) run(args []string) error {
 		fmt.Fprintf(a.Out, "Dry run: %d steps written to %s\n", len(st.Graph.Nodes), dir)
 		return nil
 	}
-	return a.launch(dir, study.Stem(s.Name), o.fg)
+	return a.launch(dir, study.Stem(s.Name), o.launch)
 }
 
 func (o *runOptions) check() error {
@@ -113,6 +115,8 @@ func (o *runOptions) check() error {
 		return errors.New("--pargs needs --pgen: the arguments are for a parameter generator")
 	case o.yes && o.no:
 		return errors.New("choose one of --autoyes and --autono")
+	case o.launch.http != "":
+		return api.CheckAddr(o.launch.http, o.launch.httpRemote)
 	}
 	return nil
 }

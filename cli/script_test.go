@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +57,9 @@ func TestScripts(t *testing.T) {
 			"waitstudy": cmdWaitStudy,
 			"waitstep":  cmdWaitStep,
 			"setschema": cmdSetSchema,
+			"freeport":  cmdFreePort,
+			"http":      cmdHTTP,
+			"sse":       cmdSSE,
 		},
 	})
 }
@@ -162,4 +170,56 @@ func cmdSetSchema(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	defer db.Close()
 	ts.Check(db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte(args[1])) }))
+}
+
+// freeport NAME: set $NAME to a free TCP port on 127.0.0.1.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	l.Close()
+}
+
+// http GET|POST URL: print the response body; fail unless it is 2xx.
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: http GET|POST URL")
+	}
+	req, err := http.NewRequest(args[0], args[1], nil)
+	ts.Check(err)
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	ts.Stdout().Write(body)
+	if ok := resp.StatusCode/100 == 2; ok == neg {
+		ts.Fatalf("%s %s: %s", args[0], args[1], resp.Status)
+	}
+}
+
+// sse URL: read server-sent events until the stream's end event and print
+// the data of each state event, one per line.
+func cmdSSE(ts *testscript.TestScript, neg bool, args []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", args[0], nil)
+	ts.Check(err)
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	event := ""
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+			if event == "end" {
+				return
+			}
+		case strings.HasPrefix(line, "data: ") && event == "state":
+			fmt.Fprintln(ts.Stdout(), strings.TrimPrefix(line, "data: "))
+		}
+	}
+	ts.Fatalf("the stream ended without an end event: %v", sc.Err())
 }

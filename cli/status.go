@@ -21,7 +21,9 @@ import (
 type statusOptions struct {
 	layout                    string
 	disableTheme, disablePage bool
-	json, watch               bool
+	json, watch, failed       bool
+	apiURL                    string
+	lines                     int
 }
 
 // errWatchTTY is the one line --watch prints without a terminal.
@@ -35,11 +37,20 @@ func (a *App) status(args []string) error {
 	fs.BoolVar(&o.disablePage, "disable-pager", false, "print straight to the terminal, without a pager")
 	fs.BoolVar(&o.json, "json", false, "print each study as one JSON document per line (docs/STATUS.md)")
 	fs.BoolVar(&o.watch, "watch", false, "show one study live in the terminal; q quits")
+	fs.BoolVar(&o.failed, "failed", false, "show each failed step's exit code, reason and the end of its stderr")
+	fs.IntVar(&o.lines, "lines", 10, "with --failed, how many lines of stderr to show")
+	fs.StringVar(&o.apiURL, "api-url", "", "read the study from a conductor's HTTP API (conductor --http URL) instead of a directory")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if o.watch {
 		return a.watch(fs.Args(), o)
+	}
+	if o.apiURL != "" {
+		return a.statusAPI(o)
+	}
+	if o.failed {
+		return a.statusFailed(fs.Args(), o.lines)
 	}
 	if fs.NArg() == 0 {
 		return errors.New("status needs at least one study directory")
@@ -47,10 +58,9 @@ func (a *App) status(args []string) error {
 	if o.json {
 		return a.statusJSON(fs.Args())
 	}
-	render, ok := map[string]func(io.Writer, *status.Table, status.Theme){
-		"flat": status.Flat, "narrow": status.Narrow, "legacy": status.Legacy}[o.layout]
-	if !ok {
-		return fmt.Errorf("unknown --layout '%s' (have %s)", o.layout, strings.Join(status.Layouts, ", "))
+	render, err := layout(o.layout)
+	if err != nil {
+		return err
 	}
 	tty := isTerminal(a.Out)
 	var theme status.Theme
@@ -77,6 +87,16 @@ func (a *App) status(args []string) error {
 		return errQuiet
 	}
 	return nil
+}
+
+// layout returns the renderer of a --layout name.
+func layout(name string) (func(io.Writer, *status.Table, status.Theme), error) {
+	render, ok := map[string]func(io.Writer, *status.Table, status.Theme){
+		"flat": status.Flat, "narrow": status.Narrow, "legacy": status.Legacy}[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown --layout '%s' (have %s)", name, strings.Join(status.Layouts, ", "))
+	}
+	return render, nil
 }
 
 // statusJSON writes one JSON document per study, one per line (JSON

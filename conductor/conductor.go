@@ -17,16 +17,19 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
 
 // Options configure one conductor run.
 type Options struct {
-	Dir       string
-	SleepSecs int       // overrides the study's sleep setting when > 0
-	Out       io.Writer // log lines also go here (the detached conductor's <name>.txt)
-	Debug     bool
+	Dir        string
+	SleepSecs  int       // overrides the study's sleep setting when > 0
+	Out        io.Writer // log lines also go here (the detached conductor's <name>.txt)
+	Debug      bool
+	HTTP       string // serve the HTTP API on this address (see package api)
+	HTTPRemote bool   // allow a non-loopback HTTP address
 }
 
 // Tunables, variables so tests can shorten them.
@@ -71,7 +74,25 @@ func Run(ctx context.Context, opt Options) (state.Study, error) {
 		return "", err
 	}
 	defer e.closeLog()
+	if opt.HTTP != "" {
+		l, err := api.Listen(opt.HTTP, opt.HTTPRemote)
+		if err != nil {
+			return "", err
+		}
+		e.api = api.New(dir, st, func() { poke(e.requests) })
+		go e.api.Serve(l)
+		defer e.api.Close()
+		e.logf("HTTP API on http://%s", l.Addr())
+	}
 	return e.run(ctx)
+}
+
+// poke wakes whoever waits on ch, without blocking.
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 func open(dir string) (*store.Store, error) {
@@ -143,7 +164,9 @@ type engine struct {
 	misses                 []uint8
 	local                  adapters.Executor
 	sched                  adapters.Executor // nil for a local study
-	wake                   chan struct{}
+	wake                   chan struct{}     // a local step ended
+	requests               chan struct{}     // a request was queued in this process
+	api                    *api.Server
 	log                    *log.Logger
 	logFile                *os.File
 	debug                  bool
@@ -167,7 +190,7 @@ type engine struct {
 }
 
 func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
-	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), dirty: map[int32]bool{}, debug: opt.Debug,
+	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), requests: make(chan struct{}, 1), dirty: map[int32]bool{}, debug: opt.Debug,
 		sleepOverride: opt.SleepSecs}
 	err := st.View(func(tx *store.Tx) error {
 		var err error
@@ -252,13 +275,7 @@ func (e *engine) debugf(format string, args ...any) {
 }
 
 func (e *engine) openExecutors() error {
-	notify := func() {
-		select {
-		case e.wake <- struct{}{}:
-		default:
-		}
-	}
-	cfg := adapters.Config{Batch: &e.info.Batch, Notify: notify, Logf: e.logf, Limit: CommandLimit,
+	cfg := adapters.Config{Batch: &e.info.Batch, Notify: func() { poke(e.wake) }, Logf: e.logf, Limit: CommandLimit,
 		StateDir: filepath.Join(e.dir, "meta", "jobs")}
 	la, err := adapters.Get("local")
 	if err != nil {

@@ -48,6 +48,9 @@ func (e *engine) flush(final bool) {
 			return
 		}
 		e.writeEvents()
+		if e.api != nil && len(e.events) > 0 {
+			e.api.Changed()
+		}
 		clear(e.dirty)
 		e.events, e.metaDirty, e.urgent, e.lastFlush = e.events[:0], false, false, time.Now()
 		e.csvDirty = true

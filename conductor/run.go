@@ -71,6 +71,8 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 		case <-e.wake:
 		case <-usr1:
 			checkRequests = true
+		case <-e.requests:
+			checkRequests = true
 		case <-tick.C:
 			checkRequests = true
 		case <-pollTimer.C:

@@ -204,6 +204,11 @@ func (e *jsonWriter) flush(b []byte) []byte {
 	return b[:0]
 }
 
+// StepJSON returns one step as the object `status --json` writes for it.
+func StepJSON(info *store.StepInfo, st *store.StepStatus, now time.Time) []byte {
+	return appendStep(nil, info, st, now)
+}
+
 func appendStep(b []byte, info *store.StepInfo, st *store.StepStatus, now time.Time) []byte {
 	b = append(b, `{"name":`...)
 	b = appendString(b, info.Name)

@@ -142,36 +142,6 @@ func TestJSONGolden(t *testing.T) {
 	}
 }
 
-// jsonStudy mirrors the schema of docs/STATUS.md.
-type jsonStudy struct {
-	Schema  int            `json:"schema"`
-	Study   string         `json:"study"`
-	Path    string         `json:"path"`
-	State   string         `json:"state"`
-	Created time.Time      `json:"created"`
-	Total   int            `json:"total"`
-	Counts  map[string]int `json:"counts"`
-	Steps   []struct {
-		Name      string     `json:"name"`
-		JobID     *string    `json:"job_id"`
-		Workspace string     `json:"workspace"`
-		State     string     `json:"state"`
-		Run       *float64   `json:"run_seconds"`
-		Elapsed   *float64   `json:"elapsed_seconds"`
-		Start     *time.Time `json:"start_time"`
-		Submit    *time.Time `json:"submit_time"`
-		End       *time.Time `json:"end_time"`
-		Restarts  int        `json:"restarts"`
-		Attempts  int        `json:"attempts"`
-		ExitCode  *int       `json:"exit_code"`
-		Reason    string     `json:"reason"`
-		Params    []struct {
-			Name  string `json:"name"`
-			Value string `json:"value"`
-		} `json:"params"`
-	} `json:"steps"`
-}
-
 // TestJSONDecodes reads the document back with encoding/json.
 func TestJSONDecodes(t *testing.T) {
 	s, dir := failedStudy(t)

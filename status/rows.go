@@ -83,7 +83,11 @@ func Duration(start, end time.Time) string {
 	if start.IsZero() || end.IsZero() || end.Before(start) {
 		return "--:--:--"
 	}
-	s := int(end.Sub(start).Seconds())
+	return Seconds(int(end.Sub(start).Seconds()))
+}
+
+// Seconds prints a duration of s seconds as 0d:00h:01m:27s.
+func Seconds(s int) string {
 	return fmt.Sprintf("%dd:%02dh:%02dm:%02ds", s/86400, s/3600%24, s/60%60, s%60)
 }
 
