@@ -68,25 +68,16 @@ func (a *App) status(args []string) error {
 		theme = status.NewTheme(lipgloss.NewRenderer(a.Out))
 	}
 	var buf bytes.Buffer
-	failed := 0
-	for _, dir := range fs.Args() {
-		t, err := loadTable(dir, a)
-		if err != nil {
-			failed++
-			fmt.Fprintf(a.Err, "maestro: %s\n", oneLine(err.Error()))
-			continue
-		}
-		render(&buf, t, theme)
-	}
+	err = a.eachStudy(fs.Args(), func(snap *status.Snapshot) error {
+		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now())}, theme)
+		return nil
+	})
 	if tty && !o.disablePage && os.Getenv("TERM") != "dumb" {
 		page(buf.Bytes(), a.Out)
 	} else {
 		a.Out.Write(buf.Bytes())
 	}
-	if failed > 0 {
-		return errQuiet
-	}
-	return nil
+	return err
 }
 
 // layout returns the renderer of a --layout name.
@@ -100,10 +91,16 @@ func layout(name string) (func(io.Writer, *status.Table, status.Theme), error) {
 }
 
 // statusJSON writes one JSON document per study, one per line (JSON
-// Lines), in the order given; a directory without a study is reported on
-// stderr and skipped, and makes the exit status non-zero.
+// Lines), in the order given.
 func (a *App) statusJSON(dirs []string) error {
-	failed := 0
+	return a.eachStudy(dirs, func(snap *status.Snapshot) error { return status.WriteJSON(a.Out, snap, a.Now()) })
+}
+
+// eachStudy reads each study directory and hands it to fn, in order; a
+// directory without a study is reported on stderr and skipped, and makes
+// the exit status non-zero.
+func (a *App) eachStudy(dirs []string, fn func(*status.Snapshot) error) error {
+	failed := false
 	for _, dir := range dirs {
 		abs, s, err := openStatusStudy(dir)
 		var snap *status.Snapshot
@@ -111,15 +108,15 @@ func (a *App) statusJSON(dirs []string) error {
 			snap, err = status.ReadSnapshot(s, abs, nil)
 		}
 		if err != nil {
-			failed++
+			failed = true
 			fmt.Fprintf(a.Err, "maestro: %s\n", oneLine(err.Error()))
 			continue
 		}
-		if err := status.WriteJSON(a.Out, snap, a.Now()); err != nil {
+		if err := fn(snap); err != nil {
 			return err
 		}
 	}
-	if failed > 0 {
+	if failed {
 		return errQuiet
 	}
 	return nil
@@ -164,19 +161,6 @@ func openStatusStudy(dir string) (string, *store.Store, error) {
 		return "", nil, err
 	}
 	return abs, s, nil
-}
-
-// loadTable reads the status of the study in dir.
-func loadTable(dir string, a *App) (*status.Table, error) {
-	abs, s, err := openStatusStudy(dir)
-	if err != nil {
-		return nil, err
-	}
-	st, rows, err := status.Load(s, a.Now())
-	if err != nil {
-		return nil, err
-	}
-	return &status.Table{Title: abs, State: st, Rows: rows}, nil
 }
 
 func isTerminal(w io.Writer) bool {

@@ -25,18 +25,7 @@ func (a *App) statusFailed(dirs []string, lines int) error {
 	if len(dirs) == 0 {
 		return errors.New("status --failed needs at least one study directory")
 	}
-	failed := 0
-	for _, dir := range dirs {
-		abs, s, err := openStatusStudy(dir)
-		var snap *status.Snapshot
-		if err == nil {
-			snap, err = status.ReadSnapshot(s, abs, nil)
-		}
-		if err != nil {
-			failed++
-			fmt.Fprintf(a.Err, "maestro: %s\n", oneLine(err.Error()))
-			continue
-		}
+	return a.eachStudy(dirs, func(snap *status.Snapshot) error {
 		n := 0
 		for i := range snap.Steps {
 			info, st := &snap.Steps[i], &snap.Status[i]
@@ -52,7 +41,7 @@ func (a *App) statusFailed(dirs []string, lines int) error {
 			if st.Reason != "" {
 				fmt.Fprintf(a.Out, "  reason: %s\n", st.Reason)
 			}
-			if errFile := status.ErrFile(abs, info, st); errFile != "" {
+			if errFile := status.ErrFile(snap.Dir, info, st); errFile != "" {
 				fmt.Fprintf(a.Out, "  stderr: %s\n", errFile)
 				for _, l := range status.Tail(errFile, lines) {
 					fmt.Fprintf(a.Out, "  | %s\n", l)
@@ -60,13 +49,10 @@ func (a *App) statusFailed(dirs []string, lines int) error {
 			}
 		}
 		if n == 0 {
-			fmt.Fprintf(a.Out, "No failed steps in %s.\n", abs)
+			fmt.Fprintf(a.Out, "No failed steps in %s.\n", snap.Dir)
 		}
-	}
-	if failed > 0 {
-		return errQuiet
-	}
-	return nil
+		return nil
+	})
 }
 
 func orDash(s string) string {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/spec"
-	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
 
@@ -105,18 +104,14 @@ func Params(params []spec.KV) string {
 	return b.String()
 }
 
-// Load reads a study's rows (the store keeps steps in table order,
-// level by level from the root) and its study state.
-func Load(s *store.Store, now time.Time) (state.Study, []Row, error) {
-	snap, err := ReadSnapshot(s, "", nil)
-	if err != nil {
-		return "", nil, err
-	}
+// Rows formats a study's steps, in table order (the store keeps them
+// level by level from the root).
+func Rows(snap *Snapshot, now time.Time) []Row {
 	rows := make([]Row, len(snap.Steps))
 	for i := range snap.Steps {
 		rows[i] = MakeRow(&snap.Steps[i], &snap.Status[i], now)
 	}
-	return snap.State, rows, nil
+	return rows
 }
 
 // WriteCSV writes status.csv atomically (a reader never sees half a file).
