@@ -306,10 +306,13 @@ func (e *engine) localCap() int {
 	return runtime.NumCPU()
 }
 
+// sleepUnit is what one unit of --sleeptime lasts (tests shorten it).
+var sleepUnit = time.Second
+
 func (e *engine) sleep() time.Duration {
 	s := e.settings.SleepSecs
 	if s <= 0 {
 		s = 1
 	}
-	return time.Duration(s) * time.Second
+	return time.Duration(s) * sleepUnit
 }

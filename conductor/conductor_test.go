@@ -1,0 +1,275 @@
+package conductor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	_ "github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+	"github.com/maestro-go/maestro/study"
+)
+
+// fakeSched is a scheduler whose jobs end as a test says: outcome gives
+// the end state of the n-th submission (from 1) of a job name.
+type fakeSched struct {
+	mu        sync.Mutex
+	outcome   func(name string, n int) adapters.Status
+	submitErr func(name string, n int) error // an error, after which the job may still exist
+	createOn  func(name string, n int) bool  // with submitErr: whether the job was created anyway
+	queryErr  bool
+	forget    map[string]bool // names whose jobs vanish
+	submits   map[string]int
+	scripts   map[string][]string
+	jobs      map[string]adapters.Status
+	names     map[string]string // id -> name
+	next      int
+}
+
+var current *fakeSched
+
+type fakeAdapter struct{ adapters.ScriptWriter }
+
+func (fakeAdapter) Name() string                                     { return "fake" }
+func (fakeAdapter) Open(adapters.Config) (adapters.Executor, error) { return current, nil }
+
+func init() {
+	local, _ := adapters.Get("local")
+	adapters.Register(fakeAdapter{local})
+}
+
+func (f *fakeSched) Capabilities() adapters.Capabilities { return adapters.Capabilities{MaxIDs: 2} }
+
+func (f *fakeSched) Submit(_ context.Context, j *adapters.Job) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.submits[j.Name]++
+	n := f.submits[j.Name]
+	f.scripts[j.Name] = append(f.scripts[j.Name], filepath.Base(j.Script))
+	var err error
+	if f.submitErr != nil {
+		err = f.submitErr(j.Name, n)
+	}
+	if err != nil && (f.createOn == nil || !f.createOn(j.Name, n)) {
+		return "", err
+	}
+	f.next++
+	id := fmt.Sprint(f.next)
+	f.names[id] = j.Name
+	f.jobs[id] = f.outcome(j.Name, n)
+	return id, err
+}
+
+func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.queryErr {
+		return nil, errors.New("squeue: error: Unable to contact slurm controller")
+	}
+	out := map[string]adapters.Status{}
+	for _, id := range ids {
+		if st, ok := f.jobs[id]; ok && !f.forget[f.names[id]] {
+			out[id] = st
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSched) Cancel(_ context.Context, ids []string) error { return nil }
+
+func (f *fakeSched) Find(_ context.Context, jobs []*adapters.Job, _ time.Time) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]string{}
+	for id, name := range f.names {
+		for _, j := range jobs {
+			if j.Name == name {
+				out[name] = id
+			}
+		}
+	}
+	return out, nil
+}
+
+func done(st state.State, code int) adapters.Status { return adapters.Status{State: st, ExitCode: &code} }
+
+func newFake(outcome func(string, int) adapters.Status) *fakeSched {
+	return &fakeSched{outcome: outcome, forget: map[string]bool{}, submits: map[string]int{},
+		scripts: map[string][]string{}, jobs: map[string]adapters.Status{}, names: map[string]string{}}
+}
+
+// runStudy writes a study of the given steps for the fake scheduler and
+// runs a conductor on it to the end.
+func runStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings) (state.Study, map[string]store.StepStatus) {
+	t.Helper()
+	old := sleepUnit
+	sleepUnit = 5 * time.Millisecond
+	t.Cleanup(func() { sleepUnit = old })
+	current = f
+	root := t.TempDir()
+	specPath := filepath.Join(root, "t.yaml")
+	text := "description: {name: t, description: t}\nbatch: {type: slurm, host: h, bank: b, queue: q}\nstudy:\n" + steps
+	if err := os.WriteFile(specPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Load(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Batch.Type = "fake"
+	dir := filepath.Join(root, "s")
+	if settings.Attempts == 0 {
+		settings.Attempts = 1
+	}
+	settings.SleepSecs = 1
+	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(os.Environ()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	end, err := Run(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	db, _ := store.Open(dir)
+	out := map[string]store.StepStatus{}
+	db.View(func(tx *store.Tx) error {
+		infos, _ := tx.Steps()
+		stats, _ := tx.Statuses()
+		for i := range infos {
+			out[infos[i].Name] = stats[i]
+		}
+		return nil
+	})
+	return end, out
+}
+
+const twoSteps = `
+  - {name: a, description: a, run: {cmd: echo a, restart: echo again, procs: 1}}
+  - {name: b, description: b, run: {cmd: echo b, procs: 1, depends: [a]}}
+`
+
+func TestNodeFailureIsResubmittedBounded(t *testing.T) {
+	f := newFake(func(name string, n int) adapters.Status {
+		if name == "a" && n <= 2 {
+			return adapters.Status{State: state.HWFailure}
+		}
+		return done(state.Finished, 0)
+	})
+	end, st := runStudy(t, f, twoSteps, store.Settings{})
+	if end != state.StudyFinished || st["a"].HWRetries != 2 || f.submits["a"] != 3 {
+		t.Fatalf("end %s, a %+v, submits %d", end, st["a"], f.submits["a"])
+	}
+
+	f = newFake(func(name string, n int) adapters.Status { return adapters.Status{State: state.HWFailure} })
+	end, st = runStudy(t, f, twoSteps, store.Settings{})
+	if end != state.StudyFailure || st["a"].State != state.Failed || f.submits["a"] != 1+MaxHWRetries || st["b"].State != state.Failed {
+		t.Fatalf("end %s, a %+v, b %s, submits %d", end, st["a"], st["b"].State, f.submits["a"])
+	}
+}
+
+func TestTimeoutsRestartUpToTheLimit(t *testing.T) {
+	timesOut := func(k int) func(string, int) adapters.Status {
+		return func(name string, n int) adapters.Status {
+			if name == "a" && n <= k {
+				return adapters.Status{State: state.TimedOut}
+			}
+			return done(state.Finished, 0)
+		}
+	}
+	f := newFake(timesOut(2))
+	end, st := runStudy(t, f, twoSteps, store.Settings{RLimit: 2})
+	if end != state.StudyFinished || st["a"].Restarts != 2 {
+		t.Fatalf("end %s, a %+v", end, st["a"])
+	}
+	if got := strings.Join(f.scripts["a"], " "); got != "a.sh a.restart.sh a.restart.sh" {
+		t.Fatalf("scripts submitted: %s", got)
+	}
+
+	f = newFake(timesOut(5))
+	end, st = runStudy(t, f, twoSteps, store.Settings{RLimit: 1})
+	if end != state.StudyFailure || st["a"].State != state.Failed || !strings.Contains(st["a"].Reason, "restart limit") {
+		t.Fatalf("end %s, a %+v", end, st["a"])
+	}
+
+	f = newFake(timesOut(5))
+	end, st = runStudy(t, f, `
+  - {name: a, description: a, run: {cmd: echo a, procs: 1}}
+  - {name: b, description: b, run: {cmd: echo b, procs: 1, depends: [a]}}
+`, store.Settings{RLimit: 3})
+	if end != state.StudyFailure || st["a"].State != state.TimedOut || st["b"].State != state.Failed || f.submits["a"] != 1 {
+		t.Fatalf("end %s, a %+v, b %s", end, st["a"], st["b"].State)
+	}
+}
+
+func TestVanishedJobIsNotFound(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return adapters.Status{State: state.Running} })
+	f.forget["a"] = true
+	end, st := runStudy(t, f, twoSteps, store.Settings{})
+	if end != state.StudyFailure || st["a"].State != state.NotFound || st["b"].State != state.Failed {
+		t.Fatalf("end %s, a %+v, b %s", end, st["a"], st["b"].State)
+	}
+}
+
+func TestQueryOutageChangesNothing(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.queryErr = true
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		f.mu.Lock()
+		f.queryErr = false
+		f.mu.Unlock()
+	}()
+	end, st := runStudy(t, f, twoSteps, store.Settings{})
+	if end != state.StudyFinished || st["a"].State != state.Finished || f.submits["a"] != 1 {
+		t.Fatalf("end %s, a %+v, submits %d", end, st["a"], f.submits["a"])
+	}
+}
+
+func TestLostSubmissionIsFoundNotRepeated(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.submitErr = func(name string, n int) error {
+		if name == "a" && n == 1 {
+			return fmt.Errorf("sbatch timed out: %w", adapters.ErrUnavailable)
+		}
+		return nil
+	}
+	f.createOn = func(string, int) bool { return true } // the job was created before the timeout
+	end, st := runStudy(t, f, twoSteps, store.Settings{})
+	if end != state.StudyFinished || f.submits["a"] != 1 || st["a"].JobID != "1" {
+		t.Fatalf("end %s, a %+v, submits %d", end, st["a"], f.submits["a"])
+	}
+}
+
+func TestRejectedSubmissionUsesAttempts(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.submitErr = func(name string, n int) error {
+		if name == "a" && n == 1 {
+			return errors.New("sbatch: error: invalid partition specified")
+		}
+		return nil
+	}
+	end, st := runStudy(t, f, twoSteps, store.Settings{Attempts: 2})
+	if end != state.StudyFinished || f.submits["a"] != 2 || st["a"].Attempts != 1 {
+		t.Fatalf("end %s, a %+v, submits %d", end, st["a"], f.submits["a"])
+	}
+	f = newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.submitErr = func(string, int) error { return errors.New("sbatch: error: invalid partition specified") }
+	end, st = runStudy(t, f, twoSteps, store.Settings{Attempts: 1})
+	if end != state.StudyFailure || !strings.Contains(st["a"].Reason, "invalid partition") || st["b"].State != state.Failed {
+		t.Fatalf("end %s, a %+v", end, st["a"])
+	}
+}
