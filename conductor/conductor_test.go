@@ -39,7 +39,7 @@ var current *fakeSched
 
 type fakeAdapter struct{ adapters.ScriptWriter }
 
-func (fakeAdapter) Name() string                                     { return "fake" }
+func (fakeAdapter) Name() string                                    { return "fake" }
 func (fakeAdapter) Open(adapters.Config) (adapters.Executor, error) { return current, nil }
 
 func init() {
@@ -100,7 +100,9 @@ func (f *fakeSched) Find(_ context.Context, jobs []*adapters.Job, _ time.Time) (
 	return out, nil
 }
 
-func done(st state.State, code int) adapters.Status { return adapters.Status{State: st, ExitCode: &code} }
+func done(st state.State, code int) adapters.Status {
+	return adapters.Status{State: st, ExitCode: &code}
+}
 
 func newFake(outcome func(string, int) adapters.Status) *fakeSched {
 	return &fakeSched{outcome: outcome, forget: map[string]bool{}, submits: map[string]int{},
