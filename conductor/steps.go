@@ -200,7 +200,7 @@ func (e *engine) apply(i int32, s adapters.Status) {
 			e.endDescendants(i, state.Failed)
 		case e.settings.RLimit == 0 || st.Restarts < e.settings.RLimit:
 			st.Restarts++
-			e.retry(i, fmt.Sprintf("walltime exceeded; restart %d with the restart cmd", st.Restarts))
+			e.retry(i, s, fmt.Sprintf("walltime exceeded; restart %d with the restart cmd", st.Restarts))
 		default:
 			e.set(i, state.Failed, fmt.Sprintf("walltime exceeded and the restart limit (%d) is used up", e.settings.RLimit))
 			e.endDescendants(i, state.Failed)
@@ -208,7 +208,7 @@ func (e *engine) apply(i int32, s adapters.Status) {
 	case state.HWFailure:
 		if st.HWRetries < MaxHWRetries {
 			st.HWRetries++
-			e.retry(i, fmt.Sprintf("node failure; resubmission %d of %d", st.HWRetries, MaxHWRetries))
+			e.retry(i, s, fmt.Sprintf("node failure; resubmission %d of %d", st.HWRetries, MaxHWRetries))
 			return
 		}
 		e.set(i, state.Failed, fmt.Sprintf("node failure %d times", MaxHWRetries+1))
@@ -217,7 +217,7 @@ func (e *engine) apply(i int32, s adapters.Status) {
 		if !info.Scheduled {
 			st.Attempts++
 			if st.Attempts < e.settings.Attempts {
-				e.retry(i, fmt.Sprintf("attempt %d of %d failed with exit code %s", st.Attempts, e.settings.Attempts, exitText(st.ExitCode)))
+				e.retry(i, s, fmt.Sprintf("attempt %d of %d failed with exit code %s", st.Attempts, e.settings.Attempts, exitText(st.ExitCode)))
 				return
 			}
 		}
@@ -232,10 +232,11 @@ func (e *engine) apply(i int32, s adapters.Status) {
 	}
 }
 
-// retry sends step i back to the ready queue.
-func (e *engine) retry(i int32, why string) {
-	st := &e.status[i]
-	st.Ended = time.Time{}
+// retry records how step i's job ended (ended, in the scheduler's words)
+// and sends the step back to the ready queue.
+func (e *engine) retry(i int32, ended adapters.Status, why string) {
+	e.set(i, ended.State, ended.Reason)
+	e.status[i].Ended = time.Time{}
 	e.set(i, state.Initialized, why)
 	e.enqueue(i)
 }
