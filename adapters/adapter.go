@@ -46,6 +46,21 @@ type Config struct {
 	StateDir string
 }
 
+// MaxIDs is how many job ids the scheduler adapters put on one command
+// line.
+const MaxIDs = 500
+
+// WithDefaults fills the optional parts of a Config an executor uses.
+func WithDefaults(cfg Config) Config {
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Notify == nil {
+		cfg.Notify = func() {}
+	}
+	return cfg
+}
+
 // Job is one submission of a step's script.
 type Job struct {
 	Name      string // the job name: output files and scheduler listings use it

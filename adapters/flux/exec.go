@@ -7,9 +7,6 @@ import (
 	"github.com/maestro-go/maestro/adapters"
 )
 
-// maxIDs bounds the job ids of one command line.
-const maxIDs = 500
-
 type executor struct {
 	cfg adapters.Config
 	env []string // added to every flux command: FLUX_URI from the batch block
@@ -19,10 +16,7 @@ type executor struct {
 // batch.flux_uri when the spec sets it, else at FLUX_URI of the
 // environment (else flux's own default, the system instance).
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	if cfg.Logf == nil {
-		cfg.Logf = func(string, ...any) {}
-	}
-	e := &executor{cfg: cfg}
+	e := &executor{cfg: adapters.WithDefaults(cfg)}
 	if cfg.Batch != nil && cfg.Batch.FluxURI != "" {
 		e.env = []string{"FLUX_URI=" + cfg.Batch.FluxURI}
 	}
@@ -30,7 +24,7 @@ func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
 }
 
 func (e *executor) Capabilities() adapters.Capabilities {
-	return adapters.Capabilities{MaxIDs: maxIDs}
+	return adapters.Capabilities{MaxIDs: adapters.MaxIDs}
 }
 
 // Submit runs `flux batch --cwd=WORKSPACE SCRIPT`. Every scheduled step is

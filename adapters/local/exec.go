@@ -58,10 +58,7 @@ type job struct {
 
 // Open implements adapters.Adapter.
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	if cfg.Notify == nil {
-		cfg.Notify = func() {}
-	}
-	e := &executor{cfg: cfg, jobs: map[string]*job{}, env: os.Environ()}
+	e := &executor{cfg: adapters.WithDefaults(cfg), jobs: map[string]*job{}, env: os.Environ()}
 	if cfg.StateDir != "" {
 		if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
 			return nil, err

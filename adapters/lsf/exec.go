@@ -9,23 +9,17 @@ import (
 	"github.com/maestro-go/maestro/adapters"
 )
 
-// maxIDs bounds the job ids of one command line.
-const maxIDs = 500
-
 type executor struct {
 	cfg adapters.Config
 }
 
 // Open implements adapters.Adapter.
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	if cfg.Logf == nil {
-		cfg.Logf = func(string, ...any) {}
-	}
-	return &executor{cfg: cfg}, nil
+	return &executor{cfg: adapters.WithDefaults(cfg)}, nil
 }
 
 func (e *executor) Capabilities() adapters.Capabilities {
-	return adapters.Capabilities{MaxIDs: maxIDs}
+	return adapters.Capabilities{MaxIDs: adapters.MaxIDs}
 }
 
 // Submit runs `bsub -cwd WORKSPACE` with the script on stdin (so bsub

@@ -8,23 +8,13 @@ import (
 	"github.com/maestro-go/maestro/adapters"
 )
 
-// maxIDs bounds the job ids of one command line.
-const maxIDs = 500
-
-type executor struct {
-	cfg adapters.Config
-}
+type executor struct{}
 
 // Open implements adapters.Adapter.
-func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	if cfg.Logf == nil {
-		cfg.Logf = func(string, ...any) {}
-	}
-	return &executor{cfg: cfg}, nil
-}
+func (*Adapter) Open(adapters.Config) (adapters.Executor, error) { return &executor{}, nil }
 
 func (e *executor) Capabilities() adapters.Capabilities {
-	return adapters.Capabilities{MaxIDs: maxIDs}
+	return adapters.Capabilities{MaxIDs: adapters.MaxIDs}
 }
 
 // Submit runs `sbatch --parsable -D WORKSPACE SCRIPT`.
