@@ -39,13 +39,8 @@ func (e *engine) poll(ctx context.Context) {
 	for id := range e.schedJobs {
 		ids = append(ids, id)
 	}
-	chunk := e.sched.Capabilities().MaxIDs
-	if chunk <= 0 {
-		chunk = len(ids)
-	}
 	res := make(map[string]adapters.Status, len(ids))
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
+	for _, part := range adapters.Chunks(ids, e.sched.Capabilities().MaxIDs) {
 		cctx, cancel := context.WithTimeout(ctx, CommandLimit)
 		r, err := e.sched.Query(cctx, part)
 		cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
@@ -62,9 +63,7 @@ func (e *engine) cancel() {
 	e.resolveLimbo(context.Background()) // a job it finds is cancelled below
 	for _, group := range []struct {
 		jobs map[string]int32
-		ex   interface {
-			Cancel(context.Context, []string) error
-		}
+		ex   adapters.Executor
 	}{{e.localJobs, e.local}, {e.schedJobs, e.sched}} {
 		if len(group.jobs) == 0 {
 			continue
@@ -73,11 +72,13 @@ func (e *engine) cancel() {
 		for id := range group.jobs {
 			ids = append(ids, id)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), CommandLimit)
-		if err := group.ex.Cancel(ctx, ids); err != nil {
-			e.logf("cancelling jobs %v: %v", ids, err)
+		for _, part := range adapters.Chunks(ids, group.ex.Capabilities().MaxIDs) {
+			ctx, cancel := context.WithTimeout(context.Background(), CommandLimit)
+			if err := group.ex.Cancel(ctx, part); err != nil {
+				e.logf("cancelling jobs %v: %v", part, err)
+			}
+			cancel()
 		}
-		cancel()
 	}
 	for i := range e.status {
 		st := e.status[i].State
