@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/maestro-go/maestro/status"
 )
 
 const drySpec = `description:
@@ -51,26 +53,6 @@ func runMaestro(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-type statusDoc struct {
-	Schema  int            `json:"schema"`
-	Study   string         `json:"study"`
-	Path    string         `json:"path"`
-	State   string         `json:"state"`
-	Created time.Time      `json:"created"`
-	Total   int            `json:"total"`
-	Counts  map[string]int `json:"counts"`
-	Steps   []struct {
-		Name      string  `json:"name"`
-		JobID     *string `json:"job_id"`
-		Workspace string  `json:"workspace"`
-		State     string  `json:"state"`
-		Params    []struct {
-			Name  string `json:"name"`
-			Value string `json:"value"`
-		} `json:"params"`
-	} `json:"steps"`
-}
-
 // TestStatusJSONLines checks one document per study, one per line, in
 // the order the directories were given.
 func TestStatusJSONLines(t *testing.T) {
@@ -84,7 +66,7 @@ func TestStatusJSONLines(t *testing.T) {
 		t.Fatalf("%d lines, want 2:\n%s", len(lines), out)
 	}
 	for k, dir := range []string{a, b} {
-		var doc statusDoc
+		var doc status.Document
 		if err := json.Unmarshal([]byte(lines[k]), &doc); err != nil {
 			t.Fatalf("line %d: %v", k+1, err)
 		}
@@ -111,7 +93,7 @@ func TestStatusJSONRelativeDir(t *testing.T) {
 	study := dryRun(t)
 	t.Chdir(filepath.Dir(study))
 	code, out, _ := runMaestro("status", "--json", "study")
-	var doc statusDoc
+	var doc status.Document
 	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc.Path != study {
 		t.Errorf("exit %d, path %q, want %q", code, doc.Path, study)
 	}

@@ -153,7 +153,7 @@ func TestJSONDecodes(t *testing.T) {
 	if err := WriteJSON(&out, snap, now); err != nil {
 		t.Fatal(err)
 	}
-	var doc jsonStudy
+	var doc Document
 	dec := json.NewDecoder(&out)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {

@@ -11,8 +11,9 @@ import (
 	"github.com/maestro-go/maestro/state"
 )
 
-// jsonStudy mirrors the `status --json` document (docs/STATUS.md).
-type jsonStudy struct {
+// Document mirrors the `status --json` document (docs/STATUS.md), for
+// programs that read it back.
+type Document struct {
 	Schema  int            `json:"schema"`
 	Study   string         `json:"study"`
 	Path    string         `json:"path"`
@@ -44,7 +45,7 @@ type jsonStudy struct {
 // TableFromJSON reads a `status --json` document (as the conductor's HTTP
 // API serves it) back into a table.
 func TableFromJSON(r io.Reader) (*Table, error) {
-	var doc jsonStudy
+	var doc Document
 	if err := json.NewDecoder(r).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("cannot read the study's JSON: %v", err)
 	}
