@@ -38,8 +38,9 @@ func (e *engine) set(i int32, s state.State, reason string) {
 }
 
 // recover rebuilds the in-memory view from the store, for a fresh study and
-// after a conductor died alike: scheduled jobs in flight are watched again,
-// local steps whose process died with the old conductor run again.
+// after a conductor died alike: jobs in flight are watched again (local
+// ones adopted), steps being submitted are looked for, and only a local
+// step that left nothing behind runs again.
 func (e *engine) recover() {
 	e.schedJobs, e.localJobs, e.limbo = map[string]int32{}, map[string]int32{}, map[int32]bool{}
 	e.openCount = 0
@@ -86,7 +87,7 @@ func (e *engine) recover() {
 	for i := range e.status {
 		switch e.status[i].State {
 		case state.Initialized:
-			if e.waiting[i] == 0 && !e.limbo[int32(i)] && !e.status[i].State.InFlight() {
+			if e.waiting[i] == 0 && !e.limbo[int32(i)] {
 				e.enqueue(int32(i))
 			}
 		case state.Cancelled:
