@@ -68,6 +68,7 @@ type Job struct {
 	Workspace string // the working directory
 	Walltime  string // the step's walltime text; "" for none
 	Token     string // tells this submission from the step's earlier ones
+	Nested    bool   // Flux: run the step in an instance of its own (flux batch)
 }
 
 // Status is what the scheduler reports of one job.

@@ -100,7 +100,7 @@ func (e *engine) job(i int32) *adapters.Job {
 		script = info.Restart
 	}
 	return &adapters.Job{Name: info.JobName, Script: script, Workspace: filepath.Join(e.dir, info.Workspace),
-		Walltime: info.Walltime, Token: strconv.Itoa(st.Token)}
+		Walltime: info.Walltime, Token: strconv.Itoa(st.Token), Nested: info.Nested}
 }
 
 // submitOne submits step i; false means it is not in flight now and the

@@ -94,6 +94,7 @@ type StepInfo struct {
 	Scheduled bool      `json:"scheduled,omitempty"`
 	JobName   string    `json:"job_name"`
 	Walltime  string    `json:"walltime,omitempty"`
+	Nested    bool      `json:"nested,omitempty"` // Flux: flux batch rather than flux submit
 	Params    []spec.KV `json:"params,omitempty"`
 	Parents   []int32   `json:"parents,omitempty"`
 }

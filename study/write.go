@@ -247,7 +247,7 @@ func (st *Study) writeState(root string) error {
 		}
 		info.Scheduled = st.scripts[i].scheduled
 		info.JobName = st.jobName(n)
-		info.Walltime = n.Step.Run.Walltime
+		info.Walltime, info.Nested = n.Step.Run.Walltime, n.Step.Run.Nested
 		info.Params = n.Params
 		for _, par := range n.Parents {
 			info.Parents = append(info.Parents, pos[par])

@@ -33,6 +33,8 @@ type Harness struct {
 	Poll time.Duration
 	// UnknownID is a well-formed job id the scheduler does not know.
 	UnknownID string
+	// Nested submits the jobs as nested (Flux: flux batch).
+	Nested bool
 }
 
 type suite struct {
@@ -73,7 +75,7 @@ func (s *suite) job(t *testing.T, name, cmd, walltime string) *adapters.Job {
 	if err := os.WriteFile(script, text, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &adapters.Job{Name: name, Script: script, Workspace: ws, Walltime: walltime}
+	return &adapters.Job{Name: name, Script: script, Workspace: ws, Walltime: walltime, Nested: s.h.Nested}
 }
 
 func (s *suite) submit(t *testing.T, j *adapters.Job) string {

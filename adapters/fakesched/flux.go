@@ -41,10 +41,10 @@ func flux(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: flux [OPTIONS] COMMAND ARGS")
 		return 1
 	}
-	sub, ops := args[0], map[string]string{"batch": "submit", "jobs": "query", "cancel": "cancel"}
+	sub, ops := args[0], map[string]string{"batch": "submit", "submit": "submit", "jobs": "query", "cancel": "cancel"}
 	op, ok := ops[sub]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "flux: '%s' is not a command the fake knows (batch, jobs, cancel)\n", sub)
+		fmt.Fprintf(os.Stderr, "flux: '%s' is not a command the fake knows (batch, submit, jobs, cancel)\n", sub)
 		return 1
 	}
 	prog := "flux-" + sub
@@ -58,8 +58,8 @@ func flux(args []string) int {
 		return fluxUnreachable(prog)
 	}
 	switch sub {
-	case "batch":
-		return fluxBatch(prog, args[1:])
+	case "batch", "submit":
+		return fluxBatch(prog, args[1:], sub == "batch")
 	case "jobs":
 		return fluxJobs(prog, args[1:])
 	}
@@ -98,9 +98,10 @@ var batchOptions = options{
 // fluxSentinel starts a submission directive (RFC 36): "#flux:", "# flux:".
 var fluxSentinel = regexp.MustCompile(`^#+\s*(flux|FLUX):`)
 
-// fluxBatch submits a batch script: its #flux: directives, then the
-// command line's options, which win; prints the job id.
-func fluxBatch(prog string, args []string) int {
+// fluxBatch submits a script, printing the job id: for flux batch, its
+// #flux: directives, then the command line's options, which win; for flux
+// submit (which reads no directives), the command line's options only.
+func fluxBatch(prog string, args []string, batch bool) int {
 	cmdline := map[string]string{}
 	operands, err := batchOptions.parse(args, cmdline, true, false)
 	if err != nil {
@@ -123,6 +124,9 @@ func fluxBatch(prog string, args []string) int {
 	if err != nil {
 		return fluxError(prog, "%v", err)
 	}
+	if !batch {
+		lines = nil
+	}
 	opts := map[string]string{}
 	for _, words := range lines {
 		if _, err := batchOptions.parse(words, opts, false, false); err != nil {
@@ -132,7 +136,7 @@ func fluxBatch(prog string, args []string) int {
 	for k, v := range cmdline {
 		opts[k] = v
 	}
-	if opts["-N"] == "" && opts["-n"] == "" {
+	if batch && opts["-N"] == "" && opts["-n"] == "" {
 		return fluxError(prog, "Number of slots to allocate must be specified")
 	}
 	limit, err := fsd(opts["-t"])

@@ -2,7 +2,9 @@ package flux
 
 import (
 	"context"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/maestro-go/maestro/adapters"
 )
@@ -27,17 +29,37 @@ func (e *executor) Capabilities() adapters.Capabilities {
 	return adapters.Capabilities{MaxIDs: adapters.MaxIDs}
 }
 
-// Submit runs `flux batch --cwd=WORKSPACE SCRIPT`. Every scheduled step is
-// a batch job, nested or not: adapters.Job does not carry the nested flag,
-// and the script's #flux: directives (which flux batch reads, flux submit
-// does not) hold its resources; its $(LAUNCHER) lines run in the batch
-// job's own instance. The id is kept as printed.
+// Submit runs `flux batch --cwd=WORKSPACE SCRIPT` for a nested step: a
+// new Flux instance of its own, sized by the script's #flux: directives,
+// in which its $(LAUNCHER) lines run. Any other step is
+// `flux submit --cwd=WORKSPACE OPTIONS SCRIPT`, the script itself being
+// the job, with the directives' options on the command line (flux submit
+// reads none). The id is kept as printed.
 func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) {
-	out, _, err := adapters.CommandIn(ctx, e.env, nil, "flux", "batch", "--cwd="+j.Workspace, j.Script)
+	args := []string{"batch", "--cwd=" + j.Workspace}
+	if !j.Nested {
+		text, err := os.ReadFile(j.Script)
+		if err != nil {
+			return "", err
+		}
+		args = append([]string{"submit", "--cwd=" + j.Workspace}, directiveArgs(string(text))...)
+	}
+	out, _, err := adapters.CommandIn(ctx, e.env, nil, "flux", append(args, j.Script)...)
 	if err != nil {
 		return "", err
 	}
 	return parseSubmit(out)
+}
+
+// directiveArgs returns the options of a script's #flux: lines.
+func directiveArgs(script string) []string {
+	var args []string
+	for _, line := range strings.Split(script, "\n") {
+		if opts, ok := strings.CutPrefix(line, directive); ok {
+			args = append(args, strings.Fields(opts)...)
+		}
+	}
+	return args
 }
 
 // ids maps the decimal form of each id to the ids as given, and lists the

@@ -2,6 +2,7 @@ package flux_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,18 +28,24 @@ func batch() spec.Batch {
 }
 
 // TestConformance runs the shared suite against the fake flux, a minute
-// of walltime taking 1.2 s.
+// of walltime taking 1.2 s: steps that are not nested go through flux
+// submit with their directives as options, nested ones through flux batch.
 func TestConformance(t *testing.T) {
-	fakesched.Start(t, fakesched.EnvTimeScale+"=0.02")
-	adaptertest.Run(t, adaptertest.Harness{
-		Adapter:         flux.New(),
-		Batch:           batch(),
-		Scheduled:       true,
-		Timeout:         30 * time.Second,
-		WalltimeTimeout: 30 * time.Second,
-		Poll:            50 * time.Millisecond,
-		UnknownID:       "ƒ68GN",
-	})
+	for _, nested := range []bool{false, true} {
+		t.Run(fmt.Sprintf("nested=%v", nested), func(t *testing.T) {
+			fakesched.Start(t, fakesched.EnvTimeScale+"=0.02")
+			adaptertest.Run(t, adaptertest.Harness{
+				Adapter:         flux.New(),
+				Batch:           batch(),
+				Scheduled:       true,
+				Timeout:         30 * time.Second,
+				WalltimeTimeout: 30 * time.Second,
+				Poll:            50 * time.Millisecond,
+				UnknownID:       "ƒ68GN",
+				Nested:          nested,
+			})
+		})
+	}
 }
 
 func TestOutages(t *testing.T) {
@@ -85,13 +92,14 @@ func TestFluxURI(t *testing.T) {
 	}
 }
 
-// TestSubmitError: flux batch's refusal reaches the caller.
+// TestSubmitError: flux batch's refusal (of a nested step) reaches the
+// caller.
 func TestSubmitError(t *testing.T) {
 	fakesched.Start(t)
 	script := filepath.Join(t.TempDir(), "nosize.flux.sh")
 	os.WriteFile(script, []byte("#!/bin/bash\ntrue\n"), 0o755)
 	ex, _ := flux.New().Open(adapters.Config{Batch: &spec.Batch{Type: "flux"}})
-	_, err := ex.Submit(context.Background(), &adapters.Job{Name: "nosize", Script: script, Workspace: t.TempDir()})
+	_, err := ex.Submit(context.Background(), &adapters.Job{Name: "nosize", Script: script, Workspace: t.TempDir(), Nested: true})
 	if err == nil || !strings.Contains(err.Error(), "Number of slots to allocate must be specified") {
 		t.Fatalf("error %v", err)
 	}

@@ -14,6 +14,9 @@ import (
 	"github.com/maestro-go/maestro/spec"
 )
 
+// directive starts the lines of a script that flux batch reads.
+const directive = "#flux: "
+
 // Extension implements adapters.ScriptWriter.
 func (*Adapter) Extension() string { return ".flux.sh" }
 
@@ -26,7 +29,7 @@ func (*Adapter) Header(s *adapters.Script) ([]string, error) {
 	var h []string
 	add := func(cond bool, line string) {
 		if cond {
-			h = append(h, "#flux: "+line)
+			h = append(h, directive+line)
 		}
 	}
 	nodes := s.Resource(r.Nodes, b.Nodes)
