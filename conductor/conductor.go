@@ -44,7 +44,8 @@ var (
 	// MissLimit is how many polls in a row may miss a job before it is
 	// reported NOTFOUND.
 	MissLimit = 3
-	// CSVInterval is the least time between rewrites of status.csv.
+	// CSVInterval is the least time between rewrites of status.csv; a
+	// study so large that writing it takes long waits 20 times as long.
 	CSVInterval = time.Second
 	// FlushInterval is how long changes to local steps may wait to be
 	// written, so that a burst of short steps costs one transaction.
@@ -179,6 +180,7 @@ type engine struct {
 	nextPoll      time.Time
 	pollBackoff   time.Duration
 	lastCSV       time.Time
+	csvCost       time.Duration // how long the last status.csv took
 	csvDirty      bool
 	urgent        bool // changes that must be written before anything else happens
 	lastFlush     time.Time

@@ -55,7 +55,7 @@ func (e *engine) flush(final bool) {
 		e.events, e.metaDirty, e.urgent, e.lastFlush = e.events[:0], false, false, time.Now()
 		e.csvDirty = true
 	}
-	if e.csvDirty && (final || time.Since(e.lastCSV) >= CSVInterval) {
+	if e.csvDirty && (final || time.Since(e.lastCSV) >= max(CSVInterval, 20*e.csvCost)) {
 		e.writeCSV()
 	}
 }
@@ -85,4 +85,5 @@ func (e *engine) writeCSV() {
 		return
 	}
 	e.lastCSV, e.csvDirty = time.Now(), false
+	e.csvCost = e.lastCSV.Sub(now)
 }
