@@ -1,6 +1,6 @@
 module github.com/maestro-go/maestro
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/charmbracelet/bubbletea v1.3.10
