@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -246,7 +247,8 @@ func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("the study database %s stayed locked for %s by another process", s.path, LockTimeout)
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch),
+		err != nil && strings.Contains(err.Error(), "file size too small"):
 		return nil, fmt.Errorf("the study database %s is corrupt (%v); nothing was changed", s.path, err)
 	case err != nil:
 		return nil, fmt.Errorf("cannot open the study database %s: %v", s.path, err)
