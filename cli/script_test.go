@@ -205,6 +205,10 @@ func cmdSSE(ts *testscript.TestScript, neg bool, args []string) {
 	req, err := http.NewRequestWithContext(ctx, "GET", args[0], nil)
 	ts.Check(err)
 	resp, err := http.DefaultClient.Do(req)
+	for try := 0; err != nil && try < 50; try++ { // a loaded machine may be slow to listen
+		time.Sleep(100 * time.Millisecond)
+		resp, err = http.DefaultClient.Do(req)
+	}
 	ts.Check(err)
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
