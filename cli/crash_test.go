@@ -27,7 +27,7 @@ study:
   - name: fan
     description: ten local steps
     run:
-      cmd: "sleep 0.$(X); echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      cmd: "sleep 1.$(X); echo fan_X.$(X) >> $(SPECROOT)/ledger"
       depends: [first]
   - name: funnel
     description: after the fan
@@ -48,7 +48,7 @@ study:
   - name: fan
     description: eight Slurm jobs
     run:
-      cmd: "sleep 2; echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      cmd: "sleep 5; echo fan_X.$(X) >> $(SPECROOT)/ledger"
       depends: [first]
       procs: 1
   - name: funnel
