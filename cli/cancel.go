@@ -45,26 +45,34 @@ func (a *App) cancel(args []string) error {
 // running it cancels the study itself.
 func (a *App) cancelOne(dir string) error {
 	dir, _ = filepath.Abs(dir)
+	pid, err := request(dir, store.Request{Kind: store.RequestCancel})
+	switch {
+	case err != nil:
+		return err
+	case pid > 0:
+		fmt.Fprintf(a.Out, "Cancelling %s (conductor %d).\n", dir, pid)
+	default:
+		fmt.Fprintf(a.Out, "Cancelled %s.\n", dir)
+	}
+	return nil
+}
+
+// request queues r for the study in dir and tells its conductor, whose pid
+// it returns; with no conductor running, it carries r out itself (pid 0).
+func request(dir string, r store.Request) (int, error) {
 	st, err := openStudy(dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	err = st.Update(func(tx *store.Tx) error {
-		return tx.AddRequest(store.Request{Kind: store.RequestCancel, At: time.Now()})
-	})
-	if err != nil {
-		return err
+	r.At = time.Now()
+	if err := st.Update(func(tx *store.Tx) error { return tx.AddRequest(r) }); err != nil {
+		return 0, err
 	}
 	if pid := conductor.Running(dir); pid > 0 {
 		syscall.Kill(pid, syscall.SIGUSR1)
-		fmt.Fprintf(a.Out, "Cancelling %s (conductor %d).\n", dir, pid)
-		return nil
+		return pid, nil
 	}
-	if err := conductor.Apply(dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.Out, "Cancelled %s.\n", dir)
-	return nil
+	return 0, conductor.Apply(dir)
 }
 
 // openStudy opens a study directory's database with user-facing errors.

@@ -6,10 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
-	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/store"
 )
 
@@ -107,23 +104,16 @@ func (a *App) askUpdate(reqs *[]store.Request) error {
 
 func (a *App) updateOne(dir string, r store.Request) error {
 	dir, _ = filepath.Abs(dir)
-	st, err := openStudy(dir)
-	if err != nil {
+	r.Kind = store.RequestUpdate
+	pid, err := request(dir, r)
+	switch {
+	case err != nil:
 		return err
-	}
-	r.Kind, r.At = store.RequestUpdate, time.Now()
-	if err := st.Update(func(tx *store.Tx) error { return tx.AddRequest(r) }); err != nil {
-		return err
-	}
-	if pid := conductor.Running(dir); pid > 0 {
-		syscall.Kill(pid, syscall.SIGUSR1)
+	case pid > 0:
 		fmt.Fprintf(a.Out, "Updated %s (conductor %d applies it on its next cycle).\n", dir, pid)
-		return nil
+	default:
+		fmt.Fprintf(a.Out, "Updated %s.\n", dir)
 	}
-	if err := conductor.Apply(dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.Out, "Updated %s.\n", dir)
 	return nil
 }
 
