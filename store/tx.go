@@ -161,11 +161,5 @@ func (t *Tx) Status(i int) (*StepStatus, error) {
 	return &s, t.getJSON(bucketStatus, key32(i), &s)
 }
 
-// Step returns the description of node i.
-func (t *Tx) Step(i int) (*StepInfo, error) {
-	var s StepInfo
-	return &s, t.getJSON(bucketSteps, key32(i), &s)
-}
-
 // PutStatus stores the status of node i.
 func (t *Tx) PutStatus(i int, s *StepStatus) error { return t.putJSON(bucketStatus, key32(i), s) }
