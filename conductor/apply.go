@@ -1,5 +1,7 @@
 package conductor
 
+import "fmt"
+
 // Apply carries out a study's queued requests when no conductor is driving
 // it: a cancel stops what is still in flight and cancels the rest; an
 // update changes the stored settings for the next conductor.
@@ -21,9 +23,12 @@ func Apply(dir string) error {
 	e.recover()
 	e.takeRequests()
 	if e.cancelling {
-		e.finish()
-		return nil
+		_, err := e.finish()
+		return err
 	}
 	e.flush(true)
+	if e.pending() {
+		return fmt.Errorf("cannot record the requests in %s: %v", dir, e.writeErr)
+	}
 	return nil
 }

@@ -30,6 +30,18 @@ type Options struct {
 	Debug      bool
 	HTTP       string // serve the HTTP API on this address (see package api)
 	HTTPRemote bool   // allow a non-loopback HTTP address
+	// WriteGiveUp is how long writes to the study database may fail, with
+	// no job in flight, before the conductor stops; 0 means a minute.
+	WriteGiveUp time.Duration
+	// DB wraps the study database the conductor writes (tests inject
+	// failing writes with it); nil uses it as it is.
+	DB func(Database) Database
+}
+
+// Database is what the conductor needs of the study's store.
+type Database interface {
+	View(fn func(*store.Tx) error) error
+	Update(fn func(*store.Tx) error) error
 }
 
 // Tunables, variables so tests can shorten them.
@@ -149,7 +161,7 @@ func Running(dir string) int {
 // engine is one conductor's in-memory view of the study.
 type engine struct {
 	dir      string
-	st       *store.Store
+	st       Database
 	info     *store.StudyInfo
 	settings store.Settings
 	steps    []store.StepInfo
@@ -172,28 +184,37 @@ type engine struct {
 	logFile                *os.File
 	debug                  bool
 
-	dirty         map[int32]bool
-	events        []store.Event
-	metaDirty     bool
-	studyState    state.Study
-	cancelling    bool
-	nextPoll      time.Time
-	pollBackoff   time.Duration
-	lastCSV       time.Time
-	csvCost       time.Duration // how long the last status.csv took
-	csvDirty      bool
-	urgent        bool // changes that must be written before anything else happens
-	lastFlush     time.Time
-	schedFailures int  // scheduler queries failed in a row
-	schedDown     bool // submissions paused until the scheduler answers
-	inflightLocal int
-	inflightSched int
-	sleepOverride int
+	dirty            map[int32]bool
+	events           []store.Event
+	metaDirty        bool
+	studyState       state.Study
+	cancelling       bool
+	nextPoll         time.Time
+	pollBackoff      time.Duration
+	lastCSV          time.Time
+	csvCost          time.Duration // how long the last status.csv took
+	csvDirty         bool
+	urgent           bool // changes that must be written before anything else happens
+	lastFlush        time.Time
+	schedFailures    int   // scheduler queries failed in a row
+	schedDown        bool  // submissions paused until the scheduler answers
+	writeErr         error // the last write to the store failed: nothing is submitted until one succeeds
+	writeFailedSince time.Time
+	writeGiveUp      time.Duration
+	inflightLocal    int
+	inflightSched    int
+	sleepOverride    int
 }
 
 func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
 	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), requests: make(chan struct{}, 1), dirty: map[int32]bool{}, debug: opt.Debug,
-		sleepOverride: opt.SleepSecs}
+		sleepOverride: opt.SleepSecs, writeGiveUp: opt.WriteGiveUp}
+	if opt.DB != nil {
+		e.st = opt.DB(st)
+	}
+	if e.writeGiveUp <= 0 {
+		e.writeGiveUp = time.Minute
+	}
 	err := st.View(func(tx *store.Tx) error {
 		var err error
 		if e.info, err = tx.Info(); err != nil {

@@ -113,6 +113,19 @@ func newFake(outcome func(string, int) adapters.Status) *fakeSched {
 // runs a conductor on it to the end.
 func runStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings) (state.Study, map[string]store.StepStatus) {
 	t.Helper()
+	dir := writeStudy(t, f, steps, settings)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	end, err := Run(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return end, readStatus(t, dir)
+}
+
+// writeStudy writes a study of the given steps for the fake scheduler.
+func writeStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings) string {
+	t.Helper()
 	old := sleepUnit
 	sleepUnit = 5 * time.Millisecond
 	t.Cleanup(func() { sleepUnit = old })
@@ -140,23 +153,32 @@ func runStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings)
 	if err := st.Write(os.Environ()); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	end, err := Run(ctx, Options{Dir: dir})
+	return dir
+}
+
+// readStatus returns the recorded status of every step by name.
+func readStatus(t *testing.T, dir string) map[string]store.StepStatus {
+	t.Helper()
+	db, err := store.Open(dir)
 	if err != nil {
-		t.Fatalf("run: %v", err)
+		t.Fatal(err)
 	}
-	db, _ := store.Open(dir)
 	out := map[string]store.StepStatus{}
-	db.View(func(tx *store.Tx) error {
-		infos, _ := tx.Steps()
-		stats, _ := tx.Statuses()
+	err = db.View(func(tx *store.Tx) error {
+		infos, err := tx.Steps()
+		if err != nil {
+			return err
+		}
+		stats, err := tx.Statuses()
 		for i := range infos {
 			out[infos[i].Name] = stats[i]
 		}
-		return nil
+		return err
 	})
-	return end, out
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 const twoSteps = `

@@ -18,7 +18,9 @@ func (e *engine) pending() bool { return len(e.dirty) > 0 || len(e.events) > 0 |
 // local steps are batched for up to FlushInterval (a local step that ends
 // meanwhile leaves its exit status behind, see the local adapter); job ids
 // from a scheduler and requests are written at once. A failed write keeps
-// the changes for the next try: nothing is lost in memory.
+// the changes for the next try, nothing is lost in memory, and nothing is
+// submitted until a write succeeds (see submit): a job whose submission
+// could not be recorded could be submitted again by the next conductor.
 func (e *engine) flush(final bool) {
 	if e.pending() && !final && !e.urgent && time.Since(e.lastFlush) < FlushInterval {
 		return
@@ -44,8 +46,15 @@ func (e *engine) flush(final bool) {
 			return nil
 		})
 		if err != nil {
-			e.logf("cannot record state (will retry): %v", err)
+			if e.writeErr == nil {
+				e.logf("cannot record state: %v; submissions stop until a write succeeds", err)
+			}
+			e.writeErr = err
 			return
+		}
+		if e.writeErr != nil {
+			e.logf("the study database is written again; submissions resume")
+			e.writeErr = nil
 		}
 		e.writeEvents()
 		if e.api != nil && len(e.events) > 0 {

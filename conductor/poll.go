@@ -100,24 +100,14 @@ func (e *engine) resolveLimbo(ctx context.Context) {
 	if len(e.limbo) == 0 {
 		return
 	}
-	finder, ok := e.sched.(adapters.Finder)
-	var found map[string]string
-	if ok {
-		var jobs []*adapters.Job
-		since := time.Now()
-		for i := range e.limbo {
-			jobs = append(jobs, e.job(i))
-			since = minTime(since, e.status[i].MarkedAt)
-		}
-		cctx, cancel := context.WithTimeout(ctx, CommandLimit)
-		var err error
-		found, err = finder.Find(cctx, jobs, since)
-		cancel()
-		if err != nil {
-			e.schedFailed(fmt.Errorf("finding jobs: %w", err))
-			return
-		}
-		e.schedUp()
+	steps := make([]int32, 0, len(e.limbo))
+	for i := range e.limbo {
+		steps = append(steps, i)
+	}
+	found, err := e.findJobs(ctx, steps)
+	if err != nil {
+		e.schedFailed(fmt.Errorf("finding jobs: %w", err))
+		return
 	}
 	for i := range e.limbo {
 		st := &e.status[i]
@@ -133,6 +123,29 @@ func (e *engine) resolveLimbo(ctx context.Context) {
 		}
 		delete(e.limbo, i)
 	}
+}
+
+// findJobs asks the scheduler for jobs of the given steps submitted since
+// they were marked: job name -> id. A scheduler that cannot find jobs
+// finds none.
+func (e *engine) findJobs(ctx context.Context, steps []int32) (map[string]string, error) {
+	finder, ok := e.sched.(adapters.Finder)
+	if !ok || len(steps) == 0 {
+		return nil, nil
+	}
+	jobs := make([]*adapters.Job, 0, len(steps))
+	since := time.Now()
+	for _, i := range steps {
+		jobs = append(jobs, e.job(i))
+		since = minTime(since, e.status[i].MarkedAt)
+	}
+	cctx, cancel := context.WithTimeout(ctx, CommandLimit)
+	defer cancel()
+	found, err := finder.Find(cctx, jobs, since)
+	if err == nil {
+		e.schedUp()
+	}
+	return found, err
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -81,11 +81,17 @@ func (e *engine) cancel() {
 		}
 	}
 	for i := range e.status {
-		st := e.status[i].State
-		if st.InFlight() {
+		st := &e.status[i]
+		if st.State.InFlight() {
 			e.release(int32(i))
 		}
-		if !st.Terminal() {
+		if !e.limbo[int32(i)] {
+			// Marked but never submitted: nothing to find later. A step
+			// still in limbo (the scheduler could not be asked) keeps its
+			// mark, so a restart looks for its job first.
+			st.Submitting = false
+		}
+		if !st.State.Terminal() {
 			e.set(int32(i), state.Cancelled, "study cancelled")
 		}
 	}

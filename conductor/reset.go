@@ -1,6 +1,7 @@
 package conductor
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -39,6 +40,9 @@ func Reset(dir string, only []string) (int, error) {
 			e.openCount++
 		}
 	}
+	if err := e.settleMarks(); err != nil {
+		return 0, err
+	}
 	seen := make([]bool, len(e.steps))
 	stack := roots
 	n := 0
@@ -62,13 +66,56 @@ func Reset(dir string, only []string) (int, error) {
 		s.Restarts, s.Attempts, s.HWRetries = 0, 0, 0
 		n++
 	}
-	e.studyState, e.metaDirty = state.StudyInitialized, true
+	if n > 0 {
+		e.studyState, e.metaDirty = state.StudyInitialized, true
+	}
 	e.flush(true)
 	if e.pending() {
 		return 0, fmt.Errorf("cannot record the reset in %s", dir)
 	}
 	e.logf("maestro restart reset %d steps", n)
 	return n, nil
+}
+
+// settleMarks deals with steps that ended (cancelled) while marked as
+// being submitted, because the scheduler could not be asked then whether
+// their job was created: a job found now is cancelled, so that the rerun
+// is the only run; either way the mark goes.
+func (e *engine) settleMarks() error {
+	var marked []int32
+	for i := range e.status {
+		if s := &e.status[i]; s.Submitting && s.State.Terminal() {
+			if !e.steps[i].Scheduled {
+				s.Submitting, e.dirty[int32(i)] = false, true
+				continue
+			}
+			marked = append(marked, int32(i))
+		}
+	}
+	if len(marked) == 0 {
+		return nil
+	}
+	found, err := e.findJobs(context.Background(), marked)
+	if err != nil {
+		return fmt.Errorf("cannot tell whether %d cancelled steps (%s, ...) were submitted: %v; try again when the scheduler answers",
+			len(marked), e.steps[marked[0]].Name, err)
+	}
+	var ids []string
+	for _, i := range marked {
+		if id, ok := found[e.steps[i].JobName]; ok {
+			e.logf("%s: found job %s, submitted while the study was cancelled; cancelling it", e.steps[i].Name, id)
+			ids = append(ids, id)
+		}
+		e.status[i].Submitting, e.dirty[i] = false, true
+	}
+	if len(ids) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), CommandLimit)
+		defer cancel()
+		if err := e.sched.Cancel(ctx, ids); err != nil {
+			e.logf("cancelling jobs %v: %v (they may have ended)", ids, err)
+		}
+	}
+	return nil
 }
 
 // resetRoots returns the steps a reset starts from.

@@ -2,6 +2,7 @@ package conductor
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -53,7 +54,10 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 		e.submit(ctx)
 		e.flush(false)
 		if e.open() == 0 {
-			return e.finish(), nil
+			return e.finish()
+		}
+		if err := e.writeStalled(); err != nil {
+			return e.studyState, err
 		}
 		wait := time.Hour
 		if e.inflightSched > 0 || len(e.limbo) > 0 || e.schedDown && len(e.readySched) > 0 {
@@ -61,6 +65,9 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 		}
 		if e.pending() {
 			wait = min(wait, max(time.Until(e.lastFlush.Add(FlushInterval)), time.Millisecond))
+		}
+		if e.writeErr != nil {
+			wait = min(wait, writeRetry)
 		}
 		pollTimer.Reset(wait)
 		select {
@@ -80,8 +87,32 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 	}
 }
 
+// writeRetry is how often a failed write to the store is tried again.
+const writeRetry = time.Second
+
+// writeStalled returns an error once writes to the store have failed for
+// longer than the give-up time and no job is in flight: nothing can then
+// happen without being recorded, so the conductor stops (and says why)
+// rather than drive a study whose state it cannot keep.
+func (e *engine) writeStalled() error {
+	if e.writeErr == nil {
+		e.writeFailedSince = time.Time{}
+		return nil
+	}
+	if e.writeFailedSince.IsZero() {
+		e.writeFailedSince = time.Now()
+	}
+	if e.inflightLocal+e.inflightSched > 0 || len(e.limbo) > 0 || time.Since(e.writeFailedSince) < e.writeGiveUp {
+		return nil
+	}
+	err := fmt.Errorf("cannot record the state of %s for %s (%v); stopped with no job in flight and nothing submitted since; "+
+		"when the study directory is writable again, run `maestro restart %s`", e.dir, e.writeGiveUp.Round(time.Second), e.writeErr, e.dir)
+	e.logf("%v", err)
+	return err
+}
+
 // finish records the study's end state.
-func (e *engine) finish() state.Study {
+func (e *engine) finish() (state.Study, error) {
 	end := state.StudyFinished
 	for i := range e.status {
 		switch e.status[i].State {
@@ -96,9 +127,14 @@ func (e *engine) finish() state.Study {
 	}
 	e.studyState, e.metaDirty = end, true
 	e.flush(true)
+	if e.pending() {
+		err := fmt.Errorf("the study ended %s but that cannot be recorded in %s (%v); when it is writable again, run `maestro restart %s`", end, e.dir, e.writeErr, e.dir)
+		e.logf("%v", err)
+		return end, err
+	}
 	if e.info.ScriptsDir != "" {
 		os.RemoveAll(e.info.ScriptsDir)
 	}
 	e.logf("study '%s' ended %s", e.info.Name, end)
-	return end
+	return end, nil
 }

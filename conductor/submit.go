@@ -24,7 +24,7 @@ var (
 // submit starts ready steps while the throttle allows. While the scheduler
 // is down, one scheduled submission per backoff period probes it.
 func (e *engine) submit(ctx context.Context) {
-	if e.cancelling {
+	if e.cancelling || e.writeErr != nil {
 		return
 	}
 	deadline := time.Now().Add(submitSlice)

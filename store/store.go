@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -259,6 +260,9 @@ func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
 // guard turns a panic inside bbolt (it panics on some corrupt pages) into
 // an error, so a damaged file yields one line and never a stack trace.
 func guard(path string, fn func() error) (err error) {
+	// A file truncated under the map faults (SIGBUS) when read: make that
+	// a panic of this goroutine, recovered below, not a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the study database %s is corrupt (%v); nothing was changed", path, r)

@@ -1,0 +1,188 @@
+package conductor
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// failingDB lets the first ok writes through, then fails every write
+// with ENOSPC, as a full disk does.
+type failingDB struct {
+	Database
+	ok     int64
+	writes atomic.Int64
+}
+
+func (f *failingDB) Update(fn func(*store.Tx) error) error {
+	if f.writes.Add(1) > f.ok {
+		return &errnoErr{syscall.ENOSPC}
+	}
+	return f.Database.Update(fn)
+}
+
+type errnoErr struct{ errno syscall.Errno }
+
+func (e *errnoErr) Error() string { return "write meta/maestro.db: " + e.errno.Error() }
+
+// A write that fails stops submissions: the job already submitted is
+// watched to its end, then the conductor stops with an error that says
+// why. Once writes work again, a restart finds that job instead of
+// submitting it again, and every step runs exactly once.
+func TestFailedWriteStopsSubmissions(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir := writeStudy(t, f, `
+  - {name: a, description: a, run: {cmd: echo a, procs: 1}}
+  - {name: b, description: b, run: {cmd: echo b, procs: 1, depends: [a]}}
+  - {name: c, description: c, run: {cmd: echo c, procs: 1, depends: [b]}}
+`, store.Settings{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Write 1 records the conductor, write 2 marks a as being submitted;
+	// the write of a's job id is the first to fail.
+	fdb := &failingDB{ok: 2}
+	_, err := Run(ctx, Options{Dir: dir, WriteGiveUp: 50 * time.Millisecond, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	if err == nil || !strings.Contains(err.Error(), "cannot record the state") || !strings.Contains(err.Error(), "maestro restart") {
+		t.Fatalf("run with a full disk: %v", err)
+	}
+	if f.submits["a"] != 1 || f.submits["b"] != 0 {
+		t.Fatalf("submissions while writes failed: %v", f.submits)
+	}
+	if st := readStatus(t, dir); st["a"].State != state.Initialized || !st["a"].Submitting {
+		t.Fatalf("recorded a: %+v", st["a"])
+	}
+
+	end, err := Run(ctx, Options{Dir: dir})
+	if err != nil || end != state.StudyFinished {
+		t.Fatalf("after space returned: %s, %v", end, err)
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		if f.submits[name] != 1 {
+			t.Errorf("%s submitted %d times", name, f.submits[name])
+		}
+	}
+}
+
+// A write that fails for a while only pauses submissions.
+func TestWriteFailureThatHealsResumes(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir := writeStudy(t, f, `
+  - {name: a, description: a, run: {cmd: echo a, procs: 1}}
+  - {name: b, description: b, run: {cmd: echo b, procs: 1, depends: [a]}}
+`, store.Settings{})
+	healing := &healingDB{failures: 3}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	end, err := Run(ctx, Options{Dir: dir, DB: func(db Database) Database { healing.Database = db; return healing }})
+	if err != nil || end != state.StudyFinished || f.submits["a"] != 1 || f.submits["b"] != 1 {
+		t.Fatalf("end %s, %v, submits %v", end, err, f.submits)
+	}
+}
+
+// healingDB fails the writes after the first two, failures times.
+type healingDB struct {
+	Database
+	writes, failures int
+}
+
+func (h *healingDB) Update(fn func(*store.Tx) error) error {
+	h.writes++
+	if h.writes > 2 && h.failures > 0 {
+		h.failures--
+		return errors.New("write meta/maestro.db: input/output error")
+	}
+	return h.Database.Update(fn)
+}
+
+// The end of a study that cannot be recorded is an error, not an exit 0
+// with the study left RUNNING.
+func TestUnrecordedEndIsAnError(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir := writeStudy(t, f, `
+  - {name: a, description: a, run: {cmd: echo a, procs: 1}}
+`, store.Settings{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fdb := &failingDB{ok: 3} // conductor, mark, job id
+	_, err := Run(ctx, Options{Dir: dir, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	if err == nil || !strings.Contains(err.Error(), "cannot be recorded") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// Steps marked for submission when a cancel arrives lose the mark, so the
+// cancelled study can be restarted; a restart of a study with nothing to
+// rerun leaves its state alone.
+func TestCancelledStudyRestarts(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return adapters.Status{State: state.Running} })
+	dir := writeStudy(t, f, `
+  - {name: a, description: a, run: {cmd: echo a, procs: 1}}
+  - {name: b, description: b, run: {cmd: echo b, procs: 1}}
+  - {name: c, description: c, run: {cmd: echo c, procs: 1}}
+`, store.Settings{Throttle: 1})
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { // cancel once the first job runs
+		for {
+			f.mu.Lock()
+			n := len(f.jobs)
+			f.mu.Unlock()
+			if n > 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		db.Update(func(tx *store.Tx) error { return tx.AddRequest(store.Request{Kind: store.RequestCancel}) })
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	end, err := Run(ctx, Options{Dir: dir})
+	if err != nil || end != state.StudyCancelled {
+		t.Fatalf("end %s, %v", end, err)
+	}
+	for name, st := range readStatus(t, dir) {
+		if st.Submitting || st.State != state.Cancelled {
+			t.Errorf("%s after cancel: %+v", name, st)
+		}
+	}
+	n, err := Reset(dir, nil)
+	if err != nil || n != 3 {
+		t.Fatalf("reset: %d, %v", n, err)
+	}
+
+	current = newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	if end, err := Run(ctx, Options{Dir: dir}); err != nil || end != state.StudyFinished {
+		t.Fatalf("rerun: %s, %v", end, err)
+	}
+}
+
+// Restarting a FINISHED study resets nothing and keeps it FINISHED.
+func TestResetOfFinishedStudyChangesNothing(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir := writeStudy(t, f, twoSteps, store.Settings{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if end, err := Run(ctx, Options{Dir: dir}); err != nil || end != state.StudyFinished {
+		t.Fatalf("end %s, %v", end, err)
+	}
+	n, err := Reset(dir, nil)
+	if err != nil || n != 0 {
+		t.Fatalf("reset: %d, %v", n, err)
+	}
+	db, _ := store.Open(dir)
+	var was state.Study
+	db.View(func(tx *store.Tx) error { was, err = tx.StudyState(); return err })
+	if was != state.StudyFinished {
+		t.Fatalf("study state after an empty reset: %s", was)
+	}
+}
