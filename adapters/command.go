@@ -51,7 +51,7 @@ func CommandIn(ctx context.Context, env []string, stdin []byte, name string, arg
 			err = fmt.Errorf("%s failed: %w", name, err)
 		}
 	}
-	return out.String(), errb.String(), Classify(err)
+	return out.String(), errb.String(), classify(err, errb.String())
 }
 
 // Chunks splits ids into groups of at most n (n <= 0: one group).
@@ -72,6 +72,16 @@ func Chunks(ids []string, n int) [][]string {
 // one it refused: retrying later may work, and it says nothing of a job.
 var ErrUnavailable = errors.New("scheduler unavailable")
 
+// ErrUncertain marks a submission whose answer could not be read: the job
+// may have been created, so it must be looked for before it is submitted
+// again.
+var ErrUncertain = errors.New("submission answer unreadable")
+
+// ErrLimit marks a submission the scheduler refused for a limit on how
+// many jobs a user or account may have: back-pressure, not a failure of
+// the step. The job was not created; submit it again once jobs end.
+var ErrLimit = errors.New("scheduler job limit reached")
+
 // transient are fragments of scheduler messages that mean "try again".
 var transient = []string{
 	"Unable to contact", "Socket timed out", "Connection refused", "connect failure",
@@ -81,15 +91,31 @@ var transient = []string{
 	"LIM is down", "try later", "Unable to connect to Flux", "Connection reset",
 }
 
-// Classify wraps err with ErrUnavailable when it is a timeout or a
-// scheduler message that means the scheduler is unreachable or busy.
-func Classify(err error) error {
+// limits are fragments of scheduler messages that refuse a job for a
+// submission limit: Slurm's QOSMaxSubmitJobPerUserLimit,
+// AssocMaxSubmitJobLimit, QOSGrpSubmitJobsLimit, ..., and a full
+// MaxJobCount; LSF's pending-job thresholds.
+var limits = []string{
+	"SubmitJob", "MaxJobCount", "temporarily unable to accept job", "Pending job threshold",
+}
+
+// classify wraps err with ErrUnavailable when it is a timeout or a
+// scheduler message that means the scheduler is unreachable or busy, and
+// with ErrLimit for a submission limit. It reads the whole of the
+// command's stderr, whose first lines may name the reason the last line
+// does not.
+func classify(err error, stderr string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	for _, l := range limits {
+		if strings.Contains(stderr, l) || strings.Contains(msg, l) {
+			return fmt.Errorf("%w: %v", ErrLimit, err)
+		}
 	}
 	for _, t := range transient {
 		if strings.Contains(msg, t) {

@@ -177,6 +177,7 @@ type engine struct {
 	misses                 []uint8
 	local                  adapters.Executor
 	sched                  adapters.Executor // nil for a local study
+	records                adapters.Records  // what jobs' scripts recorded of their end
 	wake                   chan struct{}     // a local step ended
 	requests               chan struct{}     // a request was queued in this process
 	api                    *api.Server
@@ -196,9 +197,11 @@ type engine struct {
 	csvDirty         bool
 	urgent           bool // changes that must be written before anything else happens
 	lastFlush        time.Time
-	schedFailures    int   // scheduler queries failed in a row
-	schedDown        bool  // submissions paused until the scheduler answers
-	writeErr         error // the last write to the store failed: nothing is submitted until one succeeds
+	schedFailures    int       // scheduler queries failed in a row
+	schedDown        bool      // submissions paused until the scheduler answers
+	writeErr         error     // the last write to the store failed: nothing is submitted until one succeeds
+	limitUntil       time.Time // the scheduler refused a job for a limit: no scheduled submission before then
+	atLimit          bool      // the last scheduled submission was refused for a limit
 	writeFailedSince time.Time
 	writeGiveUp      time.Duration
 	inflightLocal    int
@@ -300,6 +303,7 @@ func (e *engine) debugf(format string, args ...any) {
 func (e *engine) openExecutors() error {
 	cfg := adapters.Config{Batch: &e.info.Batch, Notify: func() { poke(e.wake) }, Logf: e.logf, Limit: CommandLimit,
 		StateDir: filepath.Join(e.dir, "meta", "jobs")}
+	e.records = adapters.Records{Dir: cfg.StateDir}
 	la, err := adapters.Get("local")
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ type fakeSched struct {
 	submitErr func(name string, n int) error // an error, after which the job may still exist
 	createOn  func(name string, n int) bool  // with submitErr: whether the job was created anyway
 	queryErr  bool
+	partial   bool            // each query answers for its first id only, with an error for the rest
 	forget    map[string]bool // names whose jobs vanish
 	submits   map[string]int
 	scripts   map[string][]string
@@ -79,6 +80,9 @@ func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.
 	for _, id := range ids {
 		if st, ok := f.jobs[id]; ok && !f.forget[f.names[id]] {
 			out[id] = st
+		}
+		if f.partial && len(ids) > 1 {
+			return out, errors.New("sacct: error: Problem talking to the database: Connection refused")
 		}
 	}
 	return out, nil

@@ -3,6 +3,7 @@ package conductor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -184,5 +185,58 @@ func TestResetOfFinishedStudyChangesNothing(t *testing.T) {
 	db.View(func(tx *store.Tx) error { was, err = tx.StudyState(); return err })
 	if was != state.StudyFinished {
 		t.Fatalf("study state after an empty reset: %s", was)
+	}
+}
+
+// A refusal for a submission limit is back-pressure: the step waits and is
+// submitted again at no cost in attempts, however often it is refused.
+func TestSubmitLimitIsBackPressure(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.submitErr = func(name string, n int) error {
+		if n <= 3 {
+			return fmt.Errorf("%w: sbatch failed (exit 1): Batch job submission failed: Job violates accounting/QOS policy", adapters.ErrLimit)
+		}
+		return nil
+	}
+	end, st := runStudy(t, f, twoSteps, store.Settings{Attempts: 1})
+	if end != state.StudyFinished || st["a"].Attempts != 0 || f.submits["a"] != 4 || f.submits["b"] != 4 {
+		t.Fatalf("end %s, a %+v, submits %v", end, st["a"], f.submits)
+	}
+}
+
+// A submission whose answer has no job id may have created the job: it is
+// found by name, not submitted again.
+func TestUnreadableAnswerIsFoundNotRepeated(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.submitErr = func(name string, n int) error {
+		if n == 1 {
+			return fmt.Errorf(`%w: sbatch printed no job id: "Welcome to the cluster"`, adapters.ErrUncertain)
+		}
+		return nil
+	}
+	f.createOn = func(string, int) bool { return true }
+	end, st := runStudy(t, f, twoSteps, store.Settings{})
+	if end != state.StudyFinished || f.submits["a"] != 1 || f.submits["b"] != 1 || st["a"].Attempts != 0 {
+		t.Fatalf("end %s, a %+v, submits %v", end, st["a"], f.submits)
+	}
+}
+
+// A query that answers for some jobs and fails for others applies what it
+// answered and counts nothing else as missing.
+func TestPartialQueryIsUsed(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.partial = true
+	end, st := runStudy(t, f, `
+  - {name: a, description: a, run: {cmd: echo a, procs: 1}}
+  - {name: b, description: b, run: {cmd: echo b, procs: 1}}
+  - {name: c, description: c, run: {cmd: echo c, procs: 1}}
+`, store.Settings{})
+	if end != state.StudyFinished {
+		t.Fatalf("end %s: %+v", end, st)
+	}
+	for name, s := range st {
+		if s.State != state.Finished {
+			t.Errorf("%s: %+v", name, s)
+		}
 	}
 }

@@ -31,35 +31,68 @@ func (e *engine) collectLocal() {
 }
 
 // poll asks the scheduler about every job in flight, in as few commands as
-// it allows. A failed query changes no step: it is retried with backoff,
-// and after failing three times in a row submissions pause until the
-// scheduler answers again.
+// it allows. What the scheduler answered is applied even when part of the
+// query failed; a job it could not be asked about this time is neither
+// changed nor counted as missing. A query that failed outright is retried
+// with backoff, and after three in a row submissions pause until the
+// scheduler answers again. A job the scheduler no longer knows has ended
+// if its script recorded how (see adapters.Records); only a job missing
+// MissLimit polls in a row, with no record, is NOTFOUND.
 func (e *engine) poll(ctx context.Context) {
 	ids := make([]string, 0, len(e.schedJobs))
 	for id := range e.schedJobs {
 		ids = append(ids, id)
 	}
 	res := make(map[string]adapters.Status, len(ids))
+	unknown := map[string]bool{}
+	var failed error
 	for _, part := range adapters.Chunks(ids, e.sched.Capabilities().MaxIDs) {
 		cctx, cancel := context.WithTimeout(ctx, CommandLimit)
 		r, err := e.sched.Query(cctx, part)
 		cancel()
-		if err != nil {
-			e.schedFailed(fmt.Errorf("query: %w", err))
-			return
-		}
 		for id, s := range r {
 			res[id] = s
 		}
+		if err != nil {
+			failed = err
+			for _, id := range part {
+				if _, ok := r[id]; !ok {
+					unknown[id] = true
+				}
+			}
+		}
 	}
-	e.schedUp()
+	switch {
+	case failed != nil && len(res) == 0:
+		e.schedFailed(fmt.Errorf("query: %w", failed))
+		return
+	case failed != nil:
+		e.schedUp()
+		e.logf("scheduler query answered for %d of %d jobs: %v", len(res), len(ids), failed)
+	default:
+		e.schedUp()
+	}
 	for _, id := range ids {
 		i, ok := e.schedJobs[id]
-		if !ok {
+		if !ok || unknown[id] {
 			continue
 		}
 		if s, found := res[id]; found {
 			e.misses[i] = 0
+			if s.State.Terminal() {
+				if code, ok := e.records.Exit(e.job(i), id); ok {
+					s.ExitCode = &code // the script's own word beats the scheduler's
+				}
+			}
+			e.apply(i, s)
+			continue
+		}
+		if code, ok := e.records.Exit(e.job(i), id); ok {
+			s := adapters.Status{State: state.Finished, ExitCode: &code,
+				Reason: "job " + id + " left the scheduler's view; its script recorded its end"}
+			if code != 0 {
+				s.State = state.Failed
+			}
 			e.apply(i, s)
 			continue
 		}
@@ -68,7 +101,9 @@ func (e *engine) poll(ctx context.Context) {
 			e.apply(i, adapters.Status{State: state.NotFound, Reason: "job " + id + " is known to no scheduler command any more"})
 		}
 	}
-	e.nextPoll = time.Now().Add(e.sleep())
+	if failed == nil {
+		e.nextPoll = time.Now().Add(e.sleep())
+	}
 }
 
 // schedFailed notes a scheduler command that failed: the next try waits

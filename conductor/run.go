@@ -63,6 +63,9 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 		if e.inflightSched > 0 || len(e.limbo) > 0 || e.schedDown && len(e.readySched) > 0 {
 			wait = max(time.Until(e.nextPoll), time.Millisecond)
 		}
+		if len(e.readySched) > 0 && !e.limitUntil.IsZero() {
+			wait = min(wait, max(time.Until(e.limitUntil), time.Millisecond))
+		}
 		if e.pending() {
 			wait = min(wait, max(time.Until(e.lastFlush.Add(FlushInterval)), time.Millisecond))
 		}

@@ -249,6 +249,7 @@ func (e *engine) release(i int32) {
 		if _, ok := e.schedJobs[id]; ok {
 			delete(e.schedJobs, id)
 			e.inflightSched--
+			e.limitUntil = time.Time{} // room under a submission limit
 		}
 	} else if _, ok := e.localJobs[id]; ok {
 		delete(e.localJobs, id)

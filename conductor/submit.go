@@ -29,6 +29,7 @@ func (e *engine) submit(ctx context.Context) {
 	}
 	deadline := time.Now().Add(submitSlice)
 	switch {
+	case time.Now().Before(e.limitUntil):
 	case !e.schedDown:
 		e.readySched = e.submitQueue(ctx, e.readySched, deadline, markAhead)
 	case !time.Now().Before(e.nextPoll):
@@ -119,6 +120,7 @@ func (e *engine) submitOne(ctx context.Context, i int32) bool {
 	}
 	if info.Scheduled {
 		e.schedUp()
+		e.atLimit = false
 	}
 	e.inFlight(i, id, time.Now())
 	return true
@@ -145,12 +147,24 @@ func (e *engine) inFlight(i int32, id string, submitted time.Time) {
 // submitFailed handles a failed submission. A scheduler that could not be
 // reached costs no attempt: the step waits, and after three such failures
 // in a row scheduled submissions pause until the scheduler answers. When
-// the failure leaves unknown whether the job was created (a timeout), the
-// step is kept aside until the scheduler can be asked.
+// the failure leaves unknown whether the job was created (a timeout, an
+// answer with no job id), the step is kept aside until the scheduler can
+// be asked. A refusal for a submission limit is back-pressure: the step
+// waits at the head of the queue, at no cost, until jobs end.
 func (e *engine) submitFailed(i int32, err error) bool {
 	info, st := &e.steps[i], &e.status[i]
-	if info.Scheduled && errors.Is(err, adapters.ErrUnavailable) {
-		e.schedFailed(fmt.Errorf("submitting %s: %w", info.Name, err))
+	if info.Scheduled && errors.Is(err, adapters.ErrLimit) {
+		st.Submitting = false
+		e.dirty[i] = true
+		e.limited(err)
+		return false
+	}
+	if info.Scheduled && (errors.Is(err, adapters.ErrUnavailable) || errors.Is(err, adapters.ErrUncertain)) {
+		if errors.Is(err, adapters.ErrUnavailable) {
+			e.schedFailed(fmt.Errorf("submitting %s: %w", info.Name, err))
+		} else {
+			e.logf("%s: %v; looking for its job before submitting again", info.Name, err)
+		}
 		if _, canFind := e.sched.(adapters.Finder); canFind {
 			e.limbo[i] = true // Submitting stays set: find the job, or submit again
 			e.queued[i] = false
@@ -171,4 +185,13 @@ func (e *engine) submitFailed(i int32, err error) bool {
 	e.set(i, state.Initialized, fmt.Sprintf("submission attempt %d failed: %v", st.Attempts, err))
 	e.dirty[i] = true
 	return false
+}
+
+// limited pauses scheduled submissions after a refusal for a submission
+// limit, until one of the study's jobs ends or a poll period passes.
+func (e *engine) limited(err error) {
+	if !e.atLimit {
+		e.logf("the scheduler takes no more jobs for now (%v); %d steps wait, submitting again as jobs end", err, len(e.readySched))
+	}
+	e.atLimit, e.limitUntil = true, time.Now().Add(e.sleep())
 }

@@ -26,22 +26,9 @@ var (
 	AdoptPoll = 200 * time.Millisecond
 )
 
-// exitTrap is sourced by bash before a step script runs (through BASH_ENV):
-// it records the script's process id, then its exit status, each with the
-// submission's token, next to $MAESTRO_RC. A conductor that restarts after
-// a crash thus finds a step it started but did not record, and learns how a
-// step it did not see end ended, at the cost of no extra process. Nested
-// bash scripts get the user's own BASH_ENV back.
-const exitTrap = `# Written by maestro: tells the conductor about this step's process.
-if [ -n "${MAESTRO_BASH_ENV:-}" ]; then export BASH_ENV="$MAESTRO_BASH_ENV"; . "$MAESTRO_BASH_ENV"; else unset BASH_ENV; fi
-printf '%s %s\n' "$$" "$MAESTRO_TOKEN" > "$MAESTRO_RC.pid"
-trap 'printf "%s %s\n" "$?" "$MAESTRO_TOKEN" > "$MAESTRO_RC"' EXIT
-`
-
 type executor struct {
 	cfg  adapters.Config
-	trap string
-	env  []string
+	rec  *adapters.Recorder
 	mu   sync.Mutex
 	jobs map[string]*job
 }
@@ -58,38 +45,14 @@ type job struct {
 
 // Open implements adapters.Adapter.
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	e := &executor{cfg: adapters.WithDefaults(cfg), jobs: map[string]*job{}, env: os.Environ()}
-	if cfg.StateDir != "" {
-		if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
-			return nil, err
-		}
-		e.trap = filepath.Join(cfg.StateDir, "exit-trap.bash")
-		if err := os.WriteFile(e.trap, []byte(exitTrap), 0o644); err != nil {
-			return nil, err
-		}
-		e.env = append(withoutVar(e.env, "BASH_ENV"), "BASH_ENV="+e.trap, "MAESTRO_BASH_ENV="+os.Getenv("BASH_ENV"))
+	rec, err := adapters.NewRecorder(cfg.StateDir)
+	if err != nil {
+		return nil, err
 	}
-	return e, nil
-}
-
-func withoutVar(env []string, name string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
+	return &executor{cfg: adapters.WithDefaults(cfg), rec: rec, jobs: map[string]*job{}}, nil
 }
 
 func (e *executor) Capabilities() adapters.Capabilities { return adapters.Capabilities{Local: true} }
-
-func (e *executor) rcPath(name string) string {
-	if e.cfg.StateDir == "" {
-		return ""
-	}
-	return filepath.Join(e.cfg.StateDir, name+".rc")
-}
 
 func walltime(j *adapters.Job) (time.Duration, error) {
 	if !adapters.Truthy(j.Walltime) {
@@ -116,13 +79,12 @@ func (e *executor) Submit(_ context.Context, j *adapters.Job) (string, error) {
 		return "", err
 	}
 	defer errf.Close()
-	rc := e.rcPath(j.Name)
-	env := e.env
+	rc := e.rec.Path(j.Name)
 	if rc != "" {
 		os.Remove(rc)
 		os.Remove(rc + ".pid")
-		env = append(env[:len(env):len(env)], "MAESTRO_RC="+rc, "MAESTRO_TOKEN="+j.Token)
 	}
+	env := append(os.Environ(), e.rec.Env(j)...)
 	var cmd *exec.Cmd
 	for try := 0; ; try++ {
 		cmd = exec.Command(j.Script)
@@ -201,16 +163,16 @@ func (e *executor) end(jb *job, code int) {
 
 // Adopt takes over a step an earlier conductor started: a process still
 // running is watched until it ends; one that ended left its exit status
-// behind (see exitTrap). An empty id means the old conductor may have
+// behind (see adapters.Recorder). An empty id means the old conductor may have
 // started the step without recording it: the process id file tells. A step
 // found neither way is lost (false), and what is left of it is killed.
 func (e *executor) Adopt(id string, j *adapters.Job, _ time.Time) (string, bool) {
-	rc := e.rcPath(j.Name)
+	rc := e.rec.Path(j.Name)
 	if rc == "" {
 		return "", false
 	}
 	if id == "" {
-		pid, ok := readPair(rc+".pid", j.Token)
+		pid, ok := adapters.ReadRecord(rc+".pid", j.Token, "")
 		if !ok {
 			return "", false // never started
 		}
@@ -226,7 +188,7 @@ func (e *executor) Adopt(id string, j *adapters.Job, _ time.Time) (string, bool)
 		go e.watch(jb, j.Token)
 		return id, true
 	}
-	code, ok := readPair(rc, j.Token)
+	code, ok := adapters.ReadRecord(rc, j.Token, "")
 	if !ok {
 		killGroup(pid)
 		return "", false
@@ -241,25 +203,11 @@ func (e *executor) watch(jb *job, token string) {
 	for ours(jb.pid, jb.rc, token) {
 		time.Sleep(AdoptPoll)
 	}
-	code, ok := readPair(jb.rc, token)
+	code, ok := adapters.ReadRecord(jb.rc, token, "")
 	if !ok {
 		code = 255 // it ended without a word: killed, or not a bash script
 	}
 	e.end(jb, code)
-}
-
-// readPair reads "number token" from path, if the token is ours.
-func readPair(path, token string) (int, bool) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0, false
-	}
-	f := strings.Fields(string(data))
-	if len(f) != 2 || f[1] != token {
-		return 0, false
-	}
-	n, err := strconv.Atoi(f[0])
-	return n, err == nil
 }
 
 // ours reports whether pid is alive and is the step's process: its

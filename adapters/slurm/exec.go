@@ -2,50 +2,77 @@ package slurm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/maestro-go/maestro/adapters"
 )
 
-type executor struct{}
+type executor struct {
+	rec *adapters.Recorder
+
+	mu        sync.Mutex
+	sacctDown time.Time // sacct failed: leave it alone until then
+}
+
+// sacctRest is how long sacct is left alone after it failed (a hung
+// slurmdbd), so that every poll does not wait for it.
+const sacctRest = time.Minute
 
 // Open implements adapters.Adapter.
-func (*Adapter) Open(adapters.Config) (adapters.Executor, error) { return &executor{}, nil }
+func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
+	rec, err := adapters.NewRecorder(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	return &executor{rec: rec}, nil
+}
 
 func (e *executor) Capabilities() adapters.Capabilities {
 	return adapters.Capabilities{MaxIDs: adapters.MaxIDs}
 }
 
-// Submit runs `sbatch --parsable -D WORKSPACE SCRIPT`.
+// Submit runs `sbatch --parsable -D WORKSPACE SCRIPT`, with the job's
+// environment set up to record its exit status (see adapters.Recorder).
+// An answer with no job id in it leaves unknown whether the job was
+// created.
 func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) {
-	out, _, err := adapters.Command(ctx, nil, "sbatch", "--parsable", "-D", j.Workspace, j.Script)
+	out, _, err := adapters.CommandIn(ctx, e.rec.Env(j), nil, "sbatch", "--parsable", "-D", j.Workspace, j.Script)
 	if err != nil {
 		return "", err
 	}
 	id, ok := parseSbatch(out)
 	if !ok {
-		return "", fmt.Errorf("sbatch printed no job id: %q", strings.TrimSpace(out))
+		return "", fmt.Errorf("%w: sbatch printed no job id: %q", adapters.ErrUncertain, strings.TrimSpace(out))
 	}
 	return id, nil
 }
 
-// Query asks squeue about every id in one call. Ids it no longer lists,
-// and ended jobs (squeue prints no exit code), are looked up in sacct in
-// one more call; what sacct does not know yet (it lags a few seconds), or
-// all of them without accounting, with scontrol. Ids found nowhere are
-// left out of the result.
+// squeueFormat asks for the job's exit status as the raw wait status,
+// which, unlike sacct's ExitCode, is right for codes of 128 and more.
+const squeueFormat = "JobID:0|,State:0|,Reason:0|,exit_code:0"
+
+// Query asks squeue about every id in one call; ids it no longer lists
+// are looked up in sacct in one more call, and what sacct does not know
+// (it lags a few seconds, or there is no accounting) with scontrol. Each
+// command's answer is used even when another fails: the error then says
+// that the ids missing from the result are unknown this time, not gone.
 func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters.Status, error) {
-	out, stderr, err := adapters.Command(ctx, nil, "squeue", "-h", "-o", "%i|%T|%r", "-t", "all", "-j", strings.Join(ids, ","))
+	var errs []error
+	out, stderr, err := adapters.Command(ctx, nil, "squeue", "-h", "-t", "all", "-O", squeueFormat, "-j", strings.Join(ids, ","))
 	// squeue fails when none of the ids is known any more; that is an
 	// answer, not an outage.
 	if err != nil && !strings.Contains(stderr, "Invalid job id specified") {
-		return nil, err
+		errs = append(errs, err)
+		out = ""
 	}
 	res := parseSqueue(out)
 	var rest []string
 	for _, id := range ids {
-		if s, ok := res[id]; !ok || s.State.Terminal() {
+		if _, ok := res[id]; !ok {
 			rest = append(rest, id)
 		}
 	}
@@ -54,46 +81,50 @@ func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters
 	}
 	acct, err := e.sacct(ctx, rest)
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
-	var lagging []string
 	for _, id := range rest {
-		a, known := acct[id]
-		q, listed := res[id]
-		switch {
-		case listed && known && a.State == q.State:
-			q.ExitCode = a.ExitCode
-			res[id] = q
-		case listed || !known:
-			lagging = append(lagging, id)
-		default:
+		if a, ok := acct[id]; ok {
 			res[id] = a
+			continue
 		}
-	}
-	for _, id := range lagging {
+		if ctx.Err() != nil {
+			break
+		}
 		out, stderr, err := adapters.Command(ctx, nil, "scontrol", "show", "job", id)
 		if err != nil {
 			if strings.Contains(stderr, "Invalid job id") {
 				continue
 			}
-			return nil, err
+			errs = append(errs, err)
+			break
 		}
 		if s, ok := parseScontrol(out)[id]; ok {
 			res[id] = s
 		}
 	}
-	return res, nil
+	return res, errors.Join(errs...)
 }
 
 // sacct looks ids up in Slurm's accounting; without accounting it knows
-// nothing.
+// nothing. While it rests after a failure, it is not asked: the ids are
+// unknown this time.
 func (e *executor) sacct(ctx context.Context, ids []string) (map[string]adapters.Status, error) {
+	e.mu.Lock()
+	until := e.sacctDown
+	e.mu.Unlock()
+	if time.Now().Before(until) {
+		return nil, fmt.Errorf("sacct failed recently; not asked again before %s", until.Format(time.TimeOnly))
+	}
 	out, stderr, err := adapters.Command(ctx, nil, "sacct", "-X", "-n", "-P", "-o", "JobIDRaw,State,ExitCode", "-j", strings.Join(ids, ","))
 	if strings.Contains(stderr, "accounting storage is disabled") {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		e.mu.Lock()
+		e.sacctDown = time.Now().Add(sacctRest)
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w (sacct is not asked again for %s)", err, sacctRest)
 	}
 	return parseSacct(out), nil
 }

@@ -37,10 +37,11 @@ func State(s string) (st state.State, ok bool) {
 	return "", false
 }
 
-// status builds a Status from a state text, a reason and an exit code text
-// ("exit:signal"); unknown states are reported as PENDING with the state
-// as reason, so a step is never failed for a state maestro has not met.
-func status(stateText, reason, exit string) adapters.Status {
+// status builds a Status from a state text, a reason and an exit code;
+// unknown states are reported as PENDING with the state as reason, so a
+// step is never failed for a state maestro has not met. A cancelled job
+// that reports exit code 0 did not end on its own: no code is reported.
+func status(stateText, reason string, code int, haveCode bool) adapters.Status {
 	st, ok := State(stateText)
 	if !ok {
 		st, reason = state.Pending, "unrecognized Slurm state "+stateText
@@ -49,13 +50,14 @@ func status(stateText, reason, exit string) adapters.Status {
 	if reason != "" && reason != "None" && reason != "(null)" {
 		out.Reason = reason
 	}
-	if code, ok := exitCode(exit); ok && st.Terminal() {
+	if haveCode && st.Terminal() && !(st == state.Cancelled && code == 0) {
 		out.ExitCode = &code
 	}
 	return out
 }
 
-// exitCode reads Slurm's "exit:signal"; a signal counts as 128+signal.
+// exitCode reads Slurm's "exit:signal" (sacct, scontrol); a signal counts
+// as 128+signal.
 func exitCode(s string) (int, bool) {
 	e, sig, found := strings.Cut(strings.TrimSpace(s), ":")
 	code, err := strconv.Atoi(e)
@@ -70,15 +72,29 @@ func exitCode(s string) (int, bool) {
 	return code, true
 }
 
-// parseSqueue reads `squeue -h -o '%i|%T|%r'` output.
+// waitStatus reads squeue's exit_code, the job's raw wait status.
+func waitStatus(s string) (int, bool) {
+	ws, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || ws < 0 {
+		return 0, false
+	}
+	if sig := ws & 0x7f; sig != 0 {
+		return 128 + sig, true
+	}
+	return ws >> 8 & 0xff, true
+}
+
+// parseSqueue reads `squeue -h -O JobID:0|,State:0|,Reason:0|,exit_code:0`
+// output.
 func parseSqueue(out string) map[string]adapters.Status {
 	res := map[string]adapters.Status{}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Split(strings.TrimSpace(line), "|")
-		if len(f) < 3 || f[0] == "" {
+		if len(f) < 4 || f[0] == "" {
 			continue
 		}
-		res[f[0]] = status(f[1], f[2], "")
+		code, ok := waitStatus(f[3])
+		res[f[0]] = status(f[1], f[2], code, ok)
 	}
 	return res
 }
@@ -91,7 +107,8 @@ func parseSacct(out string) map[string]adapters.Status {
 		if len(f) < 3 || f[0] == "" || strings.Contains(f[0], ".") {
 			continue
 		}
-		res[f[0]] = status(f[1], "", f[2])
+		code, ok := exitCode(f[2])
+		res[f[0]] = status(f[1], "", code, ok)
 	}
 	return res
 }
@@ -103,7 +120,8 @@ func parseScontrol(out string) map[string]adapters.Status {
 	fields := map[string]string{}
 	flush := func() {
 		if id := fields["JobId"]; id != "" {
-			res[id] = status(fields["JobState"], fields["Reason"], fields["ExitCode"])
+			code, ok := exitCode(fields["ExitCode"])
+			res[id] = status(fields["JobState"], fields["Reason"], code, ok)
 		}
 		fields = map[string]string{}
 	}
@@ -127,9 +145,11 @@ func parseScontrol(out string) map[string]adapters.Status {
 	return res
 }
 
-// parseSbatch reads `sbatch --parsable` output: "ID" or "ID;cluster".
+// parseSbatch reads `sbatch --parsable` output: "ID" or "ID;cluster" on
+// the last line that is not blank (a site's notices may come first).
 func parseSbatch(out string) (string, bool) {
-	id, _, _ := strings.Cut(strings.TrimSpace(out), ";")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	id, _, _ := strings.Cut(strings.TrimSpace(lines[len(lines)-1]), ";")
 	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
 		return "", false
 	}

@@ -1,0 +1,327 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+// Faults of real clusters, reproduced on the real Slurm cluster through
+// wrappers on PATH: site notices and unreadable sbatch answers, jobs that
+// Slurm forgot while no conductor was looking and no accounting keeps,
+// and submission limits.
+
+func needSlurm(t *testing.T) {
+	t.Helper()
+	if ok, err := haveSlurm(); !ok {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Skip("no Slurm cluster")
+	}
+}
+
+// wrap writes a bash wrapper for each scheduler command into bin: body
+// runs first with $REAL naming the real command, and may exec it.
+func wrap(t *testing.T, bin string, bodies map[string]string) {
+	t.Helper()
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range bodies {
+		real, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := "#!/bin/bash\nREAL=" + real + "\n" + body + "\nexec \"$REAL\" \"$@\"\n"
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// studyIn writes spec text into a new directory and the study beside it.
+func studyIn(t *testing.T, specText string) (dir, study string) {
+	dir = t.TempDir()
+	specPath := filepath.Join(dir, "study.yaml")
+	if err := os.WriteFile(specPath, []byte(specText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	study = filepath.Join(dir, "study")
+	writeStudy(t, specPath, study)
+	return dir, study
+}
+
+// runConductor runs the conductor on study to its end with extra
+// environment, and returns its output.
+func runConductor(t *testing.T, study string, env ...string) string {
+	t.Helper()
+	cmd := conductorCmd(study)
+	cmd.Env = append(cmd.Env, env...)
+	out, err := runBounded(cmd, 4*time.Minute)
+	if err != nil && !strings.Contains(err.Error(), "exit status") {
+		t.Fatalf("conductor: %v\n%s", err, out)
+	}
+	return out
+}
+
+// runBounded runs cmd, killing it after limit.
+func runBounded(cmd *exec.Cmd, limit time.Duration) (string, error) {
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		<-done
+		return out.String(), fmt.Errorf("did not end within %s", limit)
+	}
+}
+
+// ledgerCounts reads how often each step appended its name to the ledger.
+func ledgerCounts(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "ledger"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, l := range strings.Fields(string(data)) {
+		count[l]++
+	}
+	return count
+}
+
+// statuses returns the recorded status of every step by name.
+func statuses(t *testing.T, study string) map[string]store.StepStatus {
+	t.Helper()
+	st, err := store.Open(study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.StepStatus{}
+	err = st.View(func(tx *store.Tx) error {
+		infos, err := tx.Steps()
+		if err != nil {
+			return err
+		}
+		stats, err := tx.Statuses()
+		for i := range infos {
+			out[infos[i].Name] = stats[i]
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func fanNames(n int) []string {
+	var names []string
+	for i := 1; i <= n; i++ {
+		names = append(names, fmt.Sprintf("fan_X.%d", i))
+	}
+	return names
+}
+
+func fanSpec(name string, n int, extra string) string {
+	var vals []string
+	for i := 1; i <= n; i++ {
+		vals = append(vals, fmt.Sprint(i))
+	}
+	return `description: {name: ` + name + `, description: faults}
+batch: {type: slurm, host: localhost, bank: maestro, queue: debug` + extra + `}
+study:
+  - name: fan
+    description: Slurm jobs
+    run: {cmd: "sleep 1; echo fan_X.$(X) >> $(SPECROOT)/ledger", procs: 1}
+global.parameters:
+  X: {values: [` + strings.Join(vals, ", ") + `], label: X.%%}
+`
+}
+
+func checkOnce(t *testing.T, dir string, steps []string) {
+	t.Helper()
+	count := ledgerCounts(t, dir)
+	for _, s := range steps {
+		if count[s] != 1 {
+			t.Errorf("step %s ran %d times", s, count[s])
+		}
+	}
+	if len(count) != len(steps) {
+		t.Errorf("the ledger has %d steps, want %d: %v", len(count), len(steps), count)
+	}
+}
+
+// An sbatch that prints a site notice before the id is read right; one
+// whose answer has no id at all (the job was created) leads to the job
+// being found by name, never to a second job.
+func TestSbatchNoticesAndUnreadableAnswers(t *testing.T) {
+	needSlurm(t)
+	dir, study := studyIn(t, fanSpec("notices", 8, ""))
+	count := filepath.Join(dir, "submissions")
+	bin := filepath.Join(dir, "bin")
+	// Answers 1-3 carry a notice before the id, answers 4-6 no id at all.
+	wrap(t, bin, map[string]string{"sbatch": `n=$(( $(cat ` + count + ` 2>/dev/null || echo 0) + 1 )); echo $n > ` + count + `
+if [ $n -le 3 ]; then echo "NOTICE: the scratch file system is purged on Fridays"; fi
+if [ $n -gt 3 ] && [ $n -le 6 ]; then "$REAL" "$@" >/dev/null; echo "sbatch: Submitted, see the portal"; exit 0; fi`})
+	cmd := conductorCmd(study)
+	cmd.Env = append(cmd.Env, "PATH="+bin+":"+os.Getenv("PATH"))
+	out, err := runBounded(cmd, 3*time.Minute)
+	if s := studyState(t, study); s != state.StudyFinished {
+		t.Fatalf("study ended %s (%v):\n%s", s, err, out)
+	}
+	checkOnce(t, dir, fanNames(8))
+	if !strings.Contains(out, "looking for its job") || !strings.Contains(out, "found job") {
+		t.Errorf("the log does not show unreadable answers resolved by name:\n%s", out)
+	}
+}
+
+// waitSubmittedN waits until at least n steps have a job id (or 2 minutes).
+func waitSubmittedN(study string, n int) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		st, err := store.Open(study)
+		if err == nil {
+			k := 0
+			st.View(func(tx *store.Tx) error {
+				stats, err := tx.Statuses()
+				for _, s := range stats {
+					if s.JobID != "" || s.State.Terminal() {
+						k++
+					}
+				}
+				return err
+			})
+			if k >= n {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Jobs that ended while no conductor ran, and that Slurm has since
+// forgotten (past MinJobAge, no accounting), end as their scripts
+// recorded, with exit codes of 128 and more intact: not NOTFOUND, and not
+// run again.
+func TestForgottenJobsWithoutAccounting(t *testing.T) {
+	needSlurm(t)
+	dir, study := studyIn(t, `description: {name: forgotten, description: jobs Slurm forgot}
+batch: {type: slurm, host: localhost, bank: maestro, queue: debug}
+study:
+  - name: ok
+    description: ends well
+    run: {cmd: "sleep 2; echo ok >> $(SPECROOT)/ledger", procs: 1}
+  - name: oom
+    description: its program killed as the OOM killer does
+    run: {cmd: "sleep 2; echo oom >> $(SPECROOT)/ledger; bash -c 'kill -9 $$'", procs: 1}
+  - name: code255
+    description: exits 255
+    run: {cmd: "sleep 2; echo code255 >> $(SPECROOT)/ledger; exit 255", procs: 1}
+  - name: after
+    description: after ok
+    run: {cmd: "echo after >> $(SPECROOT)/ledger", depends: [ok]}
+`)
+	cmd := conductorCmd(study)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitSubmittedN(study, 3)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	var ids []string
+	for _, name := range []string{"ok", "oom", "code255"} {
+		ids = append(ids, statuses(t, study)[name].JobID)
+	}
+	waitSlurmEnded(t, ids)
+
+	bin := filepath.Join(dir, "bin")
+	wrap(t, bin, map[string]string{
+		"squeue":   `echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1`,
+		"scontrol": `[ "$1" = show ] && { echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; }`,
+		"sacct":    `echo "sacct: error: Slurm accounting storage is disabled" >&2; exit 1`,
+	})
+	out := runConductor(t, study, "PATH="+bin+":"+os.Getenv("PATH"))
+	st := statuses(t, study)
+	want := map[string]struct {
+		state state.State
+		code  int
+	}{"ok": {state.Finished, 0}, "oom": {state.Failed, 137}, "code255": {state.Failed, 255}, "after": {state.Finished, 0}}
+	for name, w := range want {
+		if s := st[name]; s.State != w.state || s.ExitCode == nil || *s.ExitCode != w.code {
+			t.Errorf("%s: %+v, want %s with exit code %d", name, s, w.state, w.code)
+		}
+	}
+	checkOnce(t, dir, []string{"ok", "oom", "code255", "after"})
+	if t.Failed() {
+		t.Log(out)
+	}
+}
+
+// waitSlurmEnded waits until the real squeue reports every id ended.
+func waitSlurmEnded(t *testing.T, ids []string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		out, err := exec.Command("squeue", "-h", "-t", "all", "-o", "%T", "-j", strings.Join(ids, ",")).Output()
+		states := strings.Fields(string(out))
+		ended := err == nil && len(states) == len(ids)
+		for _, s := range states {
+			ended = ended && s != "PENDING" && s != "RUNNING" && s != "COMPLETING" && s != "CONFIGURING"
+		}
+		if ended {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("jobs %v did not end", ids)
+}
+
+// slurmQOS returns the QOS with a submission limit that testdata/slurm/
+// limits.sh made, and its limit; CI makes one, elsewhere the test skips.
+func slurmQOS(t *testing.T) (string, int) {
+	t.Helper()
+	needSlurm(t)
+	qos := os.Getenv("MAESTRO_SLURM_QOS")
+	var limit int
+	fmt.Sscan(os.Getenv("MAESTRO_SLURM_QOS_LIMIT"), &limit)
+	if qos == "" || limit <= 0 {
+		if os.Getenv("MAESTRO_REQUIRE_SLURM") == "1" {
+			t.Fatal("MAESTRO_REQUIRE_SLURM=1 but no QOS with a submit limit: run testdata/slurm/limits.sh")
+		}
+		t.Skip("no QOS with a submit limit (testdata/slurm/limits.sh)")
+	}
+	return qos, limit
+}
+
+// A QOS's MaxSubmitJobsPerUser refuses jobs beyond its limit: that is
+// back-pressure, so every step still runs once, with one attempt each.
+func TestSubmitLimitOnSlurm(t *testing.T) {
+	qos, limit := slurmQOS(t)
+	n := limit + 10
+	dir, study := studyIn(t, fanSpec("limited", n, ", qos: "+qos))
+	out := runConductor(t, study)
+	if s := studyState(t, study); s != state.StudyFinished {
+		t.Fatalf("study ended %s:\n%s", s, out)
+	}
+	checkOnce(t, dir, fanNames(n))
+	if !strings.Contains(out, "takes no more jobs") {
+		t.Errorf("the limit was never reached (limit %d, %d steps):\n%s", limit, n, out)
+	}
+}
