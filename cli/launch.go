@@ -26,6 +26,7 @@ type launchOptions struct {
 	fg         bool
 	http       string
 	httpRemote bool
+	started    func() // called once the conductor holds the study
 }
 
 func (o *launchOptions) flags(fs *pflag.FlagSet) {
@@ -42,7 +43,7 @@ func (a *App) launch(dir, stem string, o launchOptions) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Out: a.Out, Debug: a.Log.level <= LevelDebug,
-			HTTP: o.http, HTTPRemote: o.httpRemote})
+			HTTP: o.http, HTTPRemote: o.httpRemote, Started: o.started})
 		if err != nil {
 			return err
 		}
@@ -91,6 +92,9 @@ func (a *App) launch(dir, stem string, o launchOptions) error {
 			continue
 		}
 		break
+	}
+	if o.started != nil {
+		o.started()
 	}
 	fmt.Fprintln(a.Out, "Study launched successfully.")
 	return nil

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/maestro-go/maestro/api"
@@ -78,12 +77,21 @@ func (a *App) run(args []string) error {
 		a.Log.Warnf("%s", w)
 	}
 	yes := o.yes || o.dry
+	unlock, err := study.LockParent(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	o.launch.started = unlock // once the conductor holds the new study
 	if st.Exists() {
+		if err := st.CheckReplace(fs.Arg(0), o.pgen); err != nil {
+			return err
+		}
 		if o.no || !yes && !a.ask("Output path already exists. Would you like to overwrite it? [yn] ") {
 			fmt.Fprintln(a.Out, "Opting to quit -- not cleaning up old out path.")
 			return nil
 		}
-		if err := removeStudy(dir); err != nil {
+		if err := removeStudy(st); err != nil {
 			return err
 		}
 	}
@@ -140,16 +148,13 @@ func singleDashLong(args []string, names ...string) []string {
 	return out
 }
 
-// removeStudy deletes an existing output path the user chose to overwrite,
+// removeStudy deletes an existing study the user chose to overwrite,
 // refusing while a conductor is driving it.
-func removeStudy(dir string) error {
-	if pid := conductor.Running(dir); pid != 0 {
-		return fmt.Errorf("%s is being run by conductor pid %d; cancel it first (maestro cancel %s)", dir, pid, dir)
+func removeStudy(st *study.Study) error {
+	if pid := conductor.Running(st.Dir); pid != 0 {
+		return fmt.Errorf("%s is being run by conductor pid %d; cancel it first (maestro cancel %s)", st.Dir, pid, st.Dir)
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("cannot remove the old output path: %w", err)
-	}
-	return nil
+	return st.Remove()
 }
 
 // parsePargs splits KEY:VALUE pairs at the first colon, stripping both.

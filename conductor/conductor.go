@@ -33,6 +33,9 @@ type Options struct {
 	// WriteGiveUp is how long writes to the study database may fail, with
 	// no job in flight, before the conductor stops; 0 means a minute.
 	WriteGiveUp time.Duration
+	// Started, when set, is called once the conductor holds the study's
+	// lock.
+	Started func()
 	// DB wraps the study database the conductor writes (tests inject
 	// failing writes with it); nil uses it as it is.
 	DB func(Database) Database
@@ -82,6 +85,9 @@ func Run(ctx context.Context, opt Options) (state.Study, error) {
 		return "", err
 	}
 	defer unlock()
+	if opt.Started != nil {
+		opt.Started()
+	}
 	e, err := newEngine(dir, st, opt)
 	if err != nil {
 		return "", err
