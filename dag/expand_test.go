@@ -182,7 +182,7 @@ func TestOrderIsByLevel(t *testing.T) {
 
 func TestSafeName(t *testing.T) {
 	for in, want := range map[string]string{
-		"ok-name_1.2 (x)": "ok-name_1.2 (x)", "a/b": "ab", "..": "_..", "": "_", "$(x);`rm`": "(x)rm",
+		"ok-name_1.2(x)": "ok-name_1.2(x)", "FAREWELL.So long": "FAREWELL.So_long", " a  b/ ": "_a__b_", "a/b": "ab", "..": "_..", "": "_", "$(x);`rm`": "(x)rm",
 		"\xffé": "_", strings.Repeat("a", 300): strings.Repeat("a", 160) + "-" + md5hex(strings.Repeat("a", 300))[:16],
 	} {
 		if got := SafeName(in); got != want {

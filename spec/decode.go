@@ -80,6 +80,11 @@ func kindName(n *yaml.Node) string {
 }
 
 // mapping returns the entries of a mapping node; what names it in messages.
+// YAML merge keys ('<<: *anchor', '<<: [*a, *b]') are resolved as the
+// Python tool's loader resolves them: the merged entries come first, then
+// the mapping's own; a key given again replaces the value but keeps its
+// place; of a list, the earlier mapping wins. Every entry keeps the
+// position where it was written.
 func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, error) {
 	n, err := d.deref(n)
 	if err != nil {
@@ -88,7 +93,37 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, errorf(d.pos(n), "%s must be a mapping, found %s.", what, kindName(n))
 	}
-	out := make([]entry, 0, len(n.Content)/2)
+	pairs, err := d.flatten(n, what, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]entry, 0, len(pairs))
+	at := make(map[string]int, len(pairs))
+	for _, p := range pairs {
+		v, err := d.deref(p.v)
+		if err != nil {
+			return nil, err
+		}
+		if i, ok := at[p.k.Value]; ok {
+			out[i].k, out[i].v = p.k, v
+			continue
+		}
+		at[p.k.Value] = len(out)
+		out = append(out, entry{key: p.k.Value, k: p.k, v: v})
+	}
+	return out, nil
+}
+
+// pair is one key and value of a mapping as written.
+type pair struct{ k, v *yaml.Node }
+
+// flatten returns the pairs of mapping n with its merge keys resolved,
+// in the order PyYAML's flatten_mapping gives them.
+func (d *decoder) flatten(n *yaml.Node, what string, depth int) ([]pair, error) {
+	if depth > maxDepth {
+		return nil, errorf(d.pos(n), "the spec nests deeper than %d levels", maxDepth)
+	}
+	var merged, own []pair
 	seen := make(map[string]int, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, err := d.deref(n.Content[i])
@@ -98,20 +133,39 @@ func (d *decoder) mapping(n *yaml.Node, what string) ([]entry, error) {
 		if k.Kind != yaml.ScalarNode {
 			return nil, errorf(d.pos(k), "keys of %s must be plain names, found %s.", what, kindName(k))
 		}
-		if k.Value == "<<" {
-			return nil, errorf(d.pos(k), "merge keys ('<<') are not supported in %s.", what)
+		if k.ShortTag() != "!!merge" {
+			if line, dup := seen[k.Value]; dup {
+				return nil, errorf(d.pos(k), "Key '%s' appears twice in %s (first at line %d).", k.Value, what, line)
+			}
+			seen[k.Value] = k.Line
+			own = append(own, pair{k, n.Content[i+1]})
+			continue
 		}
-		if line, dup := seen[k.Value]; dup {
-			return nil, errorf(d.pos(k), "Key '%s' appears twice in %s (first at line %d).", k.Value, what, line)
-		}
-		seen[k.Value] = k.Line
 		v, err := d.deref(n.Content[i+1])
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, entry{key: k.Value, k: k, v: v})
+		sources := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			sources = make([]*yaml.Node, len(v.Content))
+			for j, item := range v.Content { // the last first: earlier ones win
+				if sources[len(v.Content)-1-j], err = d.deref(item); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for _, src := range sources {
+			if src.Kind != yaml.MappingNode {
+				return nil, errorf(d.pos(src), "a merge key ('<<') in %s takes a mapping or a list of mappings, found %s.", what, kindName(src))
+			}
+			ps, err := d.flatten(src, what, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			merged = append(merged, ps...)
+		}
 	}
-	return out, nil
+	return append(merged, own...), nil
 }
 
 // sequence returns the items of a list node.

@@ -379,10 +379,13 @@ func (d *decoder) batch(n *yaml.Node, b *Batch, s *Spec) error {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: batch key '%s' is not used by maestro%s", d.pos(e.k), e.key, Suggest(e.key, batchKeys)))
 		}
 	}
-	if b.Type != "local" {
+	// Slurm and LSF need host, bank and queue written, as the Python tool's
+	// adapters do; an empty value (a cluster that schedules by QOS only)
+	// leaves its directive out. Flux reads none of them.
+	if b.Type == "slurm" || b.Type == "lsf" {
 		for _, k := range []string{"host", "bank", "queue"} {
-			if e := find(entries, k); e == nil || isNull(e.v) || e.v.Value == "" {
-				return errorf(d.pos(n), "Key '%s' is missing from batch (required for batch type '%s').", k, b.Type)
+			if find(entries, k) == nil {
+				return errorf(d.pos(n), "Key '%s' is missing from batch (required for batch type '%s'; write %s: \"\" if the cluster has none).", k, b.Type, k)
 			}
 		}
 	}

@@ -45,11 +45,12 @@ func replaceAll(s, old, new string) string {
 type Replacement struct{ Name, Value string }
 
 // Environment returns, in substitution order (REFERENCE §3), the study-level
-// replacements: labels, then dependencies, then variables, OUTPUT_PATH and
-// SPECROOT. deps maps dependency names to their resolved paths.
+// replacements: labels, then dependencies, then plain values, OUTPUT_PATH
+// and SPECROOT. deps maps dependency names to their resolved paths.
 func (s *Spec) Environment(outputPath string, deps map[string]string) []Replacement {
-	var out []Replacement
-	for _, l := range s.Labels {
+	labels, _ := s.envClasses()
+	out := make([]Replacement, 0, len(s.Variables)+len(s.Labels)+len(deps)+2)
+	for _, l := range labels {
 		out = append(out, Replacement{l.Name, l.Value})
 	}
 	for _, d := range s.PathDeps {
@@ -61,16 +62,33 @@ func (s *Spec) Environment(outputPath string, deps map[string]string) []Replacem
 	return append(out, s.VarEnv(outputPath)...)
 }
 
-// VarEnv returns the replacements of the variables, OUTPUT_PATH and
+// VarEnv returns the replacements of the plain values, OUTPUT_PATH and
 // SPECROOT: what dependency paths and OUTPUT_PATH itself may use.
 func (s *Spec) VarEnv(outputPath string) []Replacement {
-	var out []Replacement
-	for _, v := range s.Variables {
+	_, plain := s.envClasses()
+	out := make([]Replacement, 0, len(plain)+2)
+	for _, v := range plain {
 		if v.Name != "OUTPUT_PATH" {
 			out = append(out, Replacement{v.Name, v.Value})
 		}
 	}
 	return append(out, Replacement{"OUTPUT_PATH", outputPath}, Replacement{"SPECROOT", s.Root})
+}
+
+// envClasses sorts env.variables and env.labels, read in that order, the
+// way the Python tool does: the first item is a plain value; after it, an
+// item whose value is a string holding '$' is a label, substituted before
+// the dependencies, and any other item is a plain value, substituted after
+// them. So which section an item is written in does not decide its class.
+func (s *Spec) envClasses() (labels, plain []Var) {
+	for i, v := range append(s.Variables[:len(s.Variables):len(s.Variables)], s.Labels...) {
+		if i > 0 && v.Kind == KindString && strings.Contains(v.Value, "$") {
+			labels = append(labels, v)
+		} else {
+			plain = append(plain, v)
+		}
+	}
+	return labels, plain
 }
 
 // Apply substitutes each replacement in turn, as plain text.
