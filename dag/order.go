@@ -10,7 +10,6 @@ import (
 	"github.com/maestro-go/maestro/spec"
 )
 
-
 // stepGraph is the spec-level graph: one vertex per step, an edge from each
 // dependency to its dependent.
 type stepGraph struct {
