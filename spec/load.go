@@ -16,7 +16,10 @@ import (
 )
 
 var (
-	topKeys   = []string{"description", "env", "batch", "study", "global.parameters"}
+	// merlin and user are Merlin's blocks, accepted and ignored as the
+	// Python tool ignores them; any other unknown top-level key is an error
+	// (a misspelt global.parameters must not run literal tokens).
+	topKeys   = []string{"description", "env", "batch", "study", "global.parameters", "merlin", "user"}
 	envKeys   = []string{"variables", "labels", "dependencies", "sources"}
 	depKeys   = []string{"paths", "git"}
 	pathKeys  = []string{"name", "path"}
@@ -150,10 +153,8 @@ func (d *decoder) spec(root *yaml.Node, s *Spec) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range top {
-		if !contains(topKeys, e.key) {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: ignoring top-level key '%s' (not a Maestro key)", d.pos(e.k), e.key))
-		}
+	if err := d.checkKeys(top, topKeys, "the study spec"); err != nil {
+		return err
 	}
 	if err := d.require(root, top, []string{"description", "study"}, "the study spec"); err != nil {
 		return err
