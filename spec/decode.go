@@ -18,6 +18,8 @@ const (
 // decoder walks a yaml.Node tree keeping positions for every message.
 type decoder struct {
 	file    string
+	data    []byte // the spec text, to place tokens inside values
+	lines   []int  // offsets of line starts in data, made on first use
 	scalars int
 }
 

@@ -85,7 +85,7 @@ func Parse(data []byte, name string) (s *Spec, err error) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlError(data, name, err)
 	}
-	d := &decoder{file: name}
+	d := &decoder{file: name, data: data}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, errorf(Pos{File: name, Line: 1, Col: 1}, "the study spec is empty.")
 	}
@@ -465,5 +465,7 @@ func (d *decoder) step(n *yaml.Node, index int) (*Step, error) {
 	if st.Description, err = d.text(find(fields, "description").v, "description of "+where); err != nil {
 		return nil, err
 	}
-	return st, d.run(find(fields, "run").v, &st.Run, where)
+	d.noteRefs(find(fields, "name").v, st.Name, st)
+	d.noteRefs(find(fields, "description").v, st.Description, st)
+	return st, d.run(find(fields, "run").v, st, where)
 }
