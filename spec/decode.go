@@ -8,19 +8,25 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Limits that turn hostile specs into quick, clear errors.
+// Limits that turn hostile specs into quick, clear errors. Parsing YAML
+// takes up to about 90 bytes of memory per byte of text (a flow list of
+// one-character values), so the file size bounds the memory a spec costs;
+// 16 MiB holds a million inline parameter values, and larger sets belong
+// in a pgen.
 const (
-	MaxSpecBytes = 64 << 20  // larger files are refused before parsing
-	maxScalars   = 4_000_000 // scalars read, counting every alias use
-	maxDepth     = 64        // nesting of collections
+	MaxSpecBytes  = 16 << 20  // larger files are refused before parsing
+	maxAliasBytes = 16 << 20  // text that YAML aliases may bring in, all uses together
+	maxScalars    = 4_000_000 // scalars read, counting every alias use
+	maxDepth      = 64        // nesting of collections
 )
 
 // decoder walks a yaml.Node tree keeping positions for every message.
 type decoder struct {
-	file    string
-	data    []byte // the spec text, to place tokens inside values
-	lines   []int  // offsets of line starts in data, made on first use
-	scalars int
+	file       string
+	data       []byte // the spec text, to place tokens inside values
+	lines      []int  // offsets of line starts in data, made on first use
+	scalars    int
+	aliasBytes int // scalar text brought in by aliases so far
 }
 
 // entry is one key of a mapping with its nodes.
@@ -31,16 +37,21 @@ type entry struct {
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
-// deref follows aliases and charges the budget for what an alias brings in,
-// so that an alias bomb fails quickly instead of expanding.
+// deref follows aliases and charges the budgets for what an alias brings
+// in, values and bytes, so that an alias bomb fails quickly instead of
+// expanding.
 func (d *decoder) deref(n *yaml.Node) (*yaml.Node, error) {
 	for n.Kind == yaml.AliasNode {
 		if n.Alias == nil {
 			return nil, errorf(d.pos(n), "alias '%s' refers to nothing", n.Value)
 		}
+		use := n
 		n = n.Alias
 		if err := d.charge(n, 0); err != nil {
 			return nil, err
+		}
+		if d.aliasBytes > maxAliasBytes {
+			return nil, errorf(d.pos(use), "YAML aliases bring more than %d MiB of text into the spec (counting every use); refusing it", maxAliasBytes>>20)
 		}
 	}
 	return n, nil
@@ -51,6 +62,7 @@ func (d *decoder) charge(n *yaml.Node, depth int) error {
 		return errorf(d.pos(n), "the spec nests deeper than %d levels", maxDepth)
 	}
 	d.scalars++
+	d.aliasBytes += len(n.Value)
 	if d.scalars > maxScalars {
 		return errorf(d.pos(n), "the spec expands to more than %d values (YAML aliases included); refusing it", maxScalars)
 	}

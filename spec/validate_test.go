@@ -332,6 +332,25 @@ func errorCases() []errCase {
 		deepAliasCase(),
 		aliasBudgetCase(),
 		scalarBudgetCase(),
+		aliasBytesCase(),
+	}
+}
+
+// aliasBytesCase: the shape of a 1 MiB value aliased a thousand times (a
+// 1 GB parameters.yaml once). Each use of the alias brings 1 MiB; the 16th
+// reaches the 16 MiB budget, and the 17th (line 21, "  k17: *b", the alias
+// at column 8) passes it.
+func aliasBytesCase() errCase {
+	lines := []string{"description:", "  name: s", "  description: d", "  big: &b " + strings.Repeat("x", 1<<20)}
+	for i := 1; i <= 1000; i++ {
+		lines = append(lines, fmt.Sprintf("  k%d: *b", i))
+	}
+	lines = append(lines, "study:", "- {name: a, description: d, run: {cmd: x}}")
+	return errCase{
+		name: "alias bytes budget",
+		yaml: y(lines...),
+		pos:  "21:8",
+		want: "YAML aliases bring more than 16 MiB of text into the spec (counting every use); refusing it",
 	}
 }
 
@@ -428,7 +447,7 @@ func TestParseErrors(t *testing.T) {
 func TestParseTooLarge(t *testing.T) {
 	data := make([]byte, MaxSpecBytes+1)
 	_, err := Parse(data, "big.yaml")
-	if err == nil || err.Error() != "big.yaml: the spec is larger than 64 MiB; refusing it" {
+	if err == nil || err.Error() != "big.yaml: the spec is larger than 16 MiB; refusing it" {
 		t.Fatalf("Parse of %d bytes: %v", len(data), err)
 	}
 }
@@ -471,7 +490,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := Load(huge); err == nil || err.Error() != huge+": the spec is larger than 64 MiB; refusing it" {
+	if _, err := Load(huge); err == nil || err.Error() != huge+": the spec is larger than 16 MiB; refusing it" {
 		t.Errorf("Load(huge) = %v", err)
 	}
 }
