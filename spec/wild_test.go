@@ -203,6 +203,8 @@ func TestEnvClasses(t *testing.T) {
 			"$(FIRST)", "later_first"},
 		{"a later item with $ is a label, substituted once", "  variables:\n    A: x\n    B: $(A)_y\n    N: 5\n    M: $(N)0\n  labels:\n    L1: plain_label\n    L2: $(B)_$(L1)",
 			"B=$(B) M=$(M) L2=$(L2)", "B=x_y M=50 L2=$(B)_plain_label"},
+		{"the second item is a label though the first has a token too (Python's code, not the README's wording)", "  variables:\n    A: $(B)a\n    B: $(C)b\n    C: c",
+			"$(A) $(B)", "$(B)a cb"},
 		{"a number is never a label", "  variables:\n    A: a\n    N: 5\n  labels:\n    L: n$(N)",
 			"$(L)", "n5"},
 		{"a label may use a dependency; a plain value may not", "  variables:\n    A: a\n    L: $(DEP)/x\n    P: $(A)\n  dependencies:\n    paths:\n    - {name: DEP, path: /d}",
