@@ -50,8 +50,8 @@ func TestCompatSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) < 19 {
-		t.Fatalf("expected the 19 reference studies, found %d", len(entries))
+	if len(entries) < 25 { // 19 samples of the Python tool, 6 from public studies (samples/wild)
+		t.Fatalf("expected the 25 reference studies, found %d", len(entries))
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -112,6 +112,49 @@ func TestCompatSamples(t *testing.T) {
 				t.Errorf("workspace tree differs:\nwant %v\ngot  %v", wantDirs, gotDirs)
 			}
 		})
+	}
+}
+
+// TestCompatWildWithoutReference: the public-study reproductions the Python
+// tool could not run (r6: Flux, whose conductor needs the Flux bindings)
+// pass --dry, and a Flux batch block without host, bank or queue writes
+// no queue or bank directive.
+func TestCompatWildWithoutReference(t *testing.T) {
+	wild := filepath.Join(compatDir, "samples", "wild")
+	specs, err := filepath.Glob(filepath.Join(wild, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, path := range specs {
+		name := filepath.Base(path)
+		if _, err := os.Stat(filepath.Join(compatDir, "expected", name)); err == nil {
+			continue
+		}
+		ran++
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), name)
+			var stdout, stderr bytes.Buffer
+			if code := Main([]string{"run", "--dry", "-y", "-o", out, path}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			scripts := 0
+			walkFiles(t, out, func(rel string, data []byte) {
+				if !strings.HasSuffix(rel, ".sh") {
+					return
+				}
+				scripts++
+				if strings.Contains(string(data), "#flux: -q") || strings.Contains(string(data), "--bank") {
+					t.Errorf("%s has a queue or bank directive the spec does not give:\n%s", rel, data)
+				}
+			})
+			if scripts == 0 {
+				t.Errorf("no scripts written: %s", stdout.String())
+			}
+		})
+	}
+	if ran == 0 {
+		t.Fatal("no wild sample without a reference; r6_flux_nohost.yaml is missing from testdata")
 	}
 }
 

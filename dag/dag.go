@@ -62,9 +62,9 @@ func (g *Graph) Order() []int32 {
 }
 
 // SafeName keeps only the characters the Python tool allows in workspace
-// names ([-_.() A-Za-z0-9]) and guarantees the result is one harmless path
-// component: never empty, never "." or "..", never longer than a file name
-// may be.
+// names ([-_.() A-Za-z0-9]), turns blanks into underscores as it does, and
+// guarantees the result is one harmless path component: never empty, never
+// "." or "..", never longer than a file name may be.
 func SafeName(s string) string {
 	ok := true
 	for i := 0; i < len(s); i++ {
@@ -76,8 +76,11 @@ func SafeName(s string) string {
 	if !ok {
 		b := make([]byte, 0, len(s))
 		for i := 0; i < len(s); i++ {
-			if safeByte(s[i]) {
-				b = append(b, s[i])
+			switch c := s[i]; {
+			case c == ' ':
+				b = append(b, '_')
+			case safeByte(c):
+				b = append(b, c)
 			}
 		}
 		s = string(b)
@@ -94,7 +97,7 @@ func SafeName(s string) string {
 
 func safeByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '(' || c == ')' || c == ' '
+		c == '-' || c == '_' || c == '.' || c == '(' || c == ')'
 }
 
 // Within reports whether path lies inside dir (both cleaned, absolute).

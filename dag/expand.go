@@ -83,7 +83,7 @@ func Expand(s *spec.Spec, opt Options) (*Graph, error) {
 		}
 		folders[f] = st.Name
 	}
-	x := &expander{spec: s, opt: opt, g: &Graph{Dir: opt.Dir}, exps: map[string]*expansion{}, combos: 1}
+	x := &expander{spec: s, opt: opt, g: &Graph{Dir: opt.Dir, Warnings: s.TokenWarnings()}, exps: map[string]*expansion{}, combos: 1}
 	if len(s.Params) > 0 {
 		x.combos = s.Params[0].Len()
 	}

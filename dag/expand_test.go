@@ -61,6 +61,15 @@ func TestExpand(t *testing.T) {
   - {name: a, description: a, run: {cmd: echo $(ITER)}}
   - {name: f, description: f, run: {cmd: ls $(a.workspace), depends: [a_*]}}` + params3, false,
 			"a_ITER.1[a/ITER.1]<-\na_ITER.2[a/ITER.2]<-\nf[f]<-a_ITER.1,a_ITER.2"},
+		{"a funnel written a* as the Python tool also accepts", `
+  - {name: a, description: a, run: {cmd: echo $(ITER)}}
+  - {name: f, description: f, run: {cmd: ls $(a.workspace), depends: ["a*"]}}` + params3, false,
+			"a_ITER.1[a/ITER.1]<-\na_ITER.2[a/ITER.2]<-\nf[f]<-a_ITER.1,a_ITER.2"},
+		{"blanks in labels and step names become _ in folders; the name keeps them", `
+  - {name: say bye, description: a, run: {cmd: echo $(F)}}
+global.parameters:
+    F: {values: [So long, "a b"], label: F.%%}`, false,
+			"say bye_F.So long[say_bye/F.So_long]<-\nsay bye_F.a b[say_bye/F.a_b]<-"},
 		{"a parameterized step behind a funnel expands on its own parameters only", `
   - {name: a, description: a, run: {cmd: echo $(ITER)}}
   - {name: f, description: f, run: {cmd: echo $(SIZE.label), depends: [a_*]}}` + params3, false,
@@ -135,6 +144,10 @@ func TestExpandErrors(t *testing.T) {
 		{"workspace folders collide", `
   - {name: "a?", description: a, run: {cmd: echo}}
   - {name: "a", description: a, run: {cmd: echo}}`, "would share the workspace folder 'a'"},
+		{"a blank and an underscore collide", `
+  - {name: a, description: a, run: {cmd: echo $(P)}}
+global.parameters:
+    P: {values: ["x y", "x_y"], label: "%%"}`, "would share the workspace folder 'x_y'; use --hashws"},
 		{"combinations collide", `
   - {name: a, description: a, run: {cmd: echo $(P)}}
 global.parameters:
@@ -182,7 +195,7 @@ func TestOrderIsByLevel(t *testing.T) {
 
 func TestSafeName(t *testing.T) {
 	for in, want := range map[string]string{
-		"ok-name_1.2 (x)": "ok-name_1.2 (x)", "a/b": "ab", "..": "_..", "": "_", "$(x);`rm`": "(x)rm",
+		"ok-name_1.2(x)": "ok-name_1.2(x)", "FAREWELL.So long": "FAREWELL.So_long", " a  b/ ": "_a__b_", "a/b": "ab", "..": "_..", "": "_", "$(x);`rm`": "(x)rm",
 		"\xffé": "_", strings.Repeat("a", 300): strings.Repeat("a", 160) + "-" + md5hex(strings.Repeat("a", 300))[:16],
 	} {
 		if got := SafeName(in); got != want {
@@ -194,4 +207,29 @@ func TestSafeName(t *testing.T) {
 func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+func TestExpandScriptNames(t *testing.T) {
+	g, err := expand(t, `
+  - {name: bye, description: a, run: {cmd: echo $(F)}}
+global.parameters:
+    F: {values: [So long], label: F.%%}`, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := g.Nodes[0]; n.Script != "bye_F.So_long" || n.Dir != "bye/F.So_long" || n.Name != "bye_F.So long" || g.Workspace(n) != "/s/bye/F.So_long" {
+		t.Errorf("node %+v", n)
+	}
+}
+
+func TestExpandWarnsOfUnknownTokens(t *testing.T) {
+	g, err := expand(t, `
+  - {name: a, description: a, run: {cmd: echo $(SIZ) $(SIZE)}}`+params3, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "t.yaml:4:47: step 'a' uses $(SIZ), which is no variable, label, dependency, parameter or built-in token; it is left as written for the shell. Did you mean 'SIZE'?"
+	if len(g.Warnings) != 1 || g.Warnings[0] != want {
+		t.Fatalf("warnings %q, want %q", g.Warnings, want)
+	}
 }

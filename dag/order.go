@@ -10,9 +10,6 @@ import (
 	"github.com/maestro-go/maestro/spec"
 )
 
-// FunnelSuffix marks a dependency on every expansion of a step.
-const FunnelSuffix = "_*"
-
 // stepGraph is the spec-level graph: one vertex per step, an edge from each
 // dependency to its dependent.
 type stepGraph struct {
@@ -20,10 +17,12 @@ type stepGraph struct {
 	index map[string]int
 }
 
-// parentName strips the funnel suffix from a dependency.
+// parentName strips the funnel suffix from a dependency: "_*" or, as the
+// Python tool also accepts, a bare "*" ("runs_*" and "runs*" both wait for
+// every expansion of runs).
 func parentName(dep string) (name string, funnel bool) {
-	if strings.HasSuffix(dep, FunnelSuffix) {
-		return strings.TrimSuffix(dep, FunnelSuffix), true
+	if name, ok := strings.CutSuffix(dep, "*"); ok {
+		return strings.TrimSuffix(name, "_"), true
 	}
 	return dep, false
 }

@@ -16,7 +16,10 @@ import (
 )
 
 var (
-	topKeys   = []string{"description", "env", "batch", "study", "global.parameters"}
+	// merlin and user are Merlin's blocks, accepted and ignored as the
+	// Python tool ignores them; any other unknown top-level key is an error
+	// (a misspelt global.parameters must not run literal tokens).
+	topKeys   = []string{"description", "env", "batch", "study", "global.parameters", "merlin", "user"}
 	envKeys   = []string{"variables", "labels", "dependencies", "sources"}
 	depKeys   = []string{"paths", "git"}
 	pathKeys  = []string{"name", "path"}
@@ -82,7 +85,7 @@ func Parse(data []byte, name string) (s *Spec, err error) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlError(data, name, err)
 	}
-	d := &decoder{file: name}
+	d := &decoder{file: name, data: data}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, errorf(Pos{File: name, Line: 1, Col: 1}, "the study spec is empty.")
 	}
@@ -150,10 +153,8 @@ func (d *decoder) spec(root *yaml.Node, s *Spec) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range top {
-		if !contains(topKeys, e.key) {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: ignoring top-level key '%s' (not a Maestro key)", d.pos(e.k), e.key))
-		}
+	if err := d.checkKeys(top, topKeys, "the study spec"); err != nil {
+		return err
 	}
 	if err := d.require(root, top, []string{"description", "study"}, "the study spec"); err != nil {
 		return err
@@ -379,10 +380,13 @@ func (d *decoder) batch(n *yaml.Node, b *Batch, s *Spec) error {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: batch key '%s' is not used by maestro%s", d.pos(e.k), e.key, Suggest(e.key, batchKeys)))
 		}
 	}
-	if b.Type != "local" {
+	// Slurm and LSF need host, bank and queue written, as the Python tool's
+	// adapters do; an empty value (a cluster that schedules by QOS only)
+	// leaves its directive out. Flux reads none of them.
+	if b.Type == "slurm" || b.Type == "lsf" {
 		for _, k := range []string{"host", "bank", "queue"} {
-			if e := find(entries, k); e == nil || isNull(e.v) || e.v.Value == "" {
-				return errorf(d.pos(n), "Key '%s' is missing from batch (required for batch type '%s').", k, b.Type)
+			if find(entries, k) == nil {
+				return errorf(d.pos(n), "Key '%s' is missing from batch (required for batch type '%s'; write %s: \"\" if the cluster has none).", k, b.Type, k)
 			}
 		}
 	}
@@ -461,5 +465,7 @@ func (d *decoder) step(n *yaml.Node, index int) (*Step, error) {
 	if st.Description, err = d.text(find(fields, "description").v, "description of "+where); err != nil {
 		return nil, err
 	}
-	return st, d.run(find(fields, "run").v, &st.Run, where)
+	d.noteRefs(find(fields, "name").v, st.Name, st)
+	d.noteRefs(find(fields, "description").v, st.Description, st)
+	return st, d.run(find(fields, "run").v, st, where)
 }

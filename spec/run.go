@@ -63,7 +63,8 @@ func runKeyNames() []string {
 // Priorities maps the named priorities to Flux urgencies.
 var Priorities = map[string]int{"HELD": 0, "MINIMAL": 1, "LOW": 9, "MEDIUM": 16, "HIGH": 24, "EXPEDITED": 31}
 
-func (d *decoder) run(n *yaml.Node, r *Run, where string) error {
+func (d *decoder) run(n *yaml.Node, st *Step, where string) error {
+	r := &st.Run
 	fields, err := d.mapping(n, "run of "+where)
 	if err != nil {
 		return err
@@ -85,6 +86,9 @@ func (d *decoder) run(n *yaml.Node, r *Run, where string) error {
 		}
 		if err := d.runValue(f.v, key, r, where); err != nil {
 			return err
+		}
+		if key.field != nil {
+			d.noteRefs(f.v, *key.field(r), st)
 		}
 	}
 	if strings.TrimSpace(r.Cmd) == "" {

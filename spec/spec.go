@@ -67,6 +67,13 @@ type Step struct {
 	Description string
 	Run         Run
 	Pos         Pos
+	Refs        []Ref // the first use of each $(NAME) in the step's texts
+}
+
+// Ref is where a step first uses a $(NAME) token.
+type Ref struct {
+	Name string
+	Pos  Pos
 }
 
 // Run is a step's run block. Every value is text (numbers and booleans as

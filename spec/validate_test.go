@@ -65,8 +65,14 @@ func errorCases() []errCase {
 			want: "Key 'study' is missing from the study spec."},
 		{name: "duplicate top-level key", yaml: y(dl, "study: []", "study: []"), pos: "3:1",
 			want: "Key 'study' appears twice in the study spec (first at line 2)."},
-		{name: "merge key", yaml: y("base: &b {x: 1}", "<<: *b", dl, "study: []"), pos: "2:1",
-			want: "merge keys ('<<') are not supported in the study spec."},
+		{name: "merge key of a scalar", yaml: stepA("    <<: 5"), pos: "6:9",
+			want: "a merge key ('<<') in run of study step 'a' takes a mapping or a list of mappings, found '5'."},
+		{name: "merge key of a list with a scalar", yaml: y("user: {c: &c {cmd: x}}", dl, "study:", "- name: a", "  description: d", "  run:", "    <<: [*c, x]"),
+			pos: "7:14", want: "a merge key ('<<') in run of study step 'a' takes a mapping or a list of mappings, found 'x'."},
+		{name: "merge key to an unknown run key", yaml: y("user: {c: &c {cmd: x, prcs: 1}}", dl, "study:", "- name: a", "  description: d", "  run:", "    <<: *c"),
+			pos: "1:23", want: "Unrecognized key 'prcs' found in study step 'a'. Did you mean 'procs'?"},
+		{name: "merge key brings a bad value", yaml: y("user: {c: &c {cmd: x, procs: many}}", dl, "study:", "- name: a", "  description: d", "  run:", "    <<: *c"),
+			pos: "1:30", want: "The value 'many' in field run.procs of study step 'a'"},
 		{name: "complex key", yaml: y("? [a, b]", ": 1"), pos: "1:3",
 			want: "keys of the study spec must be plain names, found a list."},
 
@@ -154,11 +160,9 @@ func errorCases() []errCase {
 		{name: "batch empty shell", yaml: y(dl, "study: []", "batch: {shell: ''}"), pos: "3:16",
 			want: "The value in field batch.shell must not be empty."},
 		{name: "batch slurm without host", yaml: y(dl, "study: []", "batch:", "  type: slurm", "  bank: b", "  queue: q"),
-			pos: "4:3", want: "Key 'host' is missing from batch (required for batch type 'slurm')."},
-		{name: "batch lsf with empty queue", yaml: y(dl, "study: []", "batch: {type: lsf, host: h, bank: b, queue: ''}"),
-			pos: "3:8", want: "Key 'queue' is missing from batch (required for batch type 'lsf')."},
-		{name: "batch flux without bank", yaml: y(dl, "study: []", "batch: {type: flux, host: h, queue: q}"),
-			pos: "3:8", want: "Key 'bank' is missing from batch (required for batch type 'flux')."},
+			pos: "4:3", want: "Key 'host' is missing from batch (required for batch type 'slurm'; write host: \"\" if the cluster has none)."},
+		{name: "batch lsf without queue", yaml: y(dl, "study: []", "batch: {type: lsf, host: h, bank: ''}"),
+			pos: "3:8", want: "Key 'queue' is missing from batch (required for batch type 'lsf';"},
 		{name: "batch nodes is a list", yaml: y(dl, "study: []", "batch: {nodes: [1]}"), pos: "3:16",
 			want: "The value in field batch.nodes must be a single value, found a list."},
 		{name: "batch args is a list", yaml: y(dl, "study: []", "batch: {args: [a]}"), pos: "3:15",
@@ -328,6 +332,25 @@ func errorCases() []errCase {
 		deepAliasCase(),
 		aliasBudgetCase(),
 		scalarBudgetCase(),
+		aliasBytesCase(),
+	}
+}
+
+// aliasBytesCase: the shape of a 1 MiB value aliased a thousand times (a
+// 1 GB parameters.yaml once). Each use of the alias brings 1 MiB; the 16th
+// reaches the 16 MiB budget, and the 17th (line 21, "  k17: *b", the alias
+// at column 8) passes it.
+func aliasBytesCase() errCase {
+	lines := []string{"description:", "  name: s", "  description: d", "  big: &b " + strings.Repeat("x", 1<<20)}
+	for i := 1; i <= 1000; i++ {
+		lines = append(lines, fmt.Sprintf("  k%d: *b", i))
+	}
+	lines = append(lines, "study:", "- {name: a, description: d, run: {cmd: x}}")
+	return errCase{
+		name: "alias bytes budget",
+		yaml: y(lines...),
+		pos:  "21:8",
+		want: "YAML aliases bring more than 16 MiB of text into the spec (counting every use); refusing it",
 	}
 }
 
@@ -362,19 +385,20 @@ func aliasBudgetCase() errCase {
 	}
 }
 
-// scalarBudgetCase: 3996 aliases bring the count to 3,999,996; the two
-// description texts, the step's name and description make 4,000,000, and
-// the cmd value (line 4003, column 10) is one too many.
+// scalarBudgetCase: 3996 aliases (extra keys of description, lines
+// 5-4000) bring the count to 3,999,996; the two description texts, the
+// step's name and description make 4,000,000, and the cmd value (line 4005,
+// column 10) is one too many.
 func scalarBudgetCase() errCase {
-	lines := []string{"a: &b [" + strings.Repeat("0,", 999) + "0]"}
+	lines := []string{"description:", "  name: s", "  description: d", "  a: &b [" + strings.Repeat("0,", 999) + "0]"}
 	for i := 1; i <= 3996; i++ {
-		lines = append(lines, fmt.Sprintf("k%d: *b", i))
+		lines = append(lines, fmt.Sprintf("  k%d: *b", i))
 	}
-	lines = append(lines, dl, "study:", "- name: a", "  description: d", "  run:", "    cmd: echo")
+	lines = append(lines, "study:", "- name: a", "  description: d", "  run:", "    cmd: echo")
 	return errCase{
 		name: "scalar budget",
 		yaml: y(lines...),
-		pos:  "4003:10",
+		pos:  "4005:10",
 		want: "the spec holds more than 4000000 values; refusing it",
 	}
 }
@@ -423,7 +447,7 @@ func TestParseErrors(t *testing.T) {
 func TestParseTooLarge(t *testing.T) {
 	data := make([]byte, MaxSpecBytes+1)
 	_, err := Parse(data, "big.yaml")
-	if err == nil || err.Error() != "big.yaml: the spec is larger than 64 MiB; refusing it" {
+	if err == nil || err.Error() != "big.yaml: the spec is larger than 16 MiB; refusing it" {
 		t.Fatalf("Parse of %d bytes: %v", len(data), err)
 	}
 }
@@ -466,7 +490,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := Load(huge); err == nil || err.Error() != huge+": the spec is larger than 64 MiB; refusing it" {
+	if _, err := Load(huge); err == nil || err.Error() != huge+": the spec is larger than 16 MiB; refusing it" {
 		t.Errorf("Load(huge) = %v", err)
 	}
 }
@@ -778,10 +802,9 @@ func TestValidSpecs(t *testing.T) {
 				t.Errorf("params %v", s.Params)
 			}
 		}},
-		{"unknown top-level key", y("merlin:", "  resources: {}", dl, "study:", "- {name: a, description: d, run: {cmd: x}}"), func(t *testing.T, s *Spec) {
-			want := []string{"ok.yaml:1:1: ignoring top-level key 'merlin' (not a Maestro key)"}
-			if !reflect.DeepEqual(s.Warnings, want) {
-				t.Errorf("Warnings = %q, want %q", s.Warnings, want)
+		{"merlin and user blocks", y("merlin:", "  resources: {}", "user: {x: 1}", dl, "study:", "- {name: a, description: d, run: {cmd: x}}"), func(t *testing.T, s *Spec) {
+			if len(s.Warnings) != 0 || s.Steps[0].Run.Cmd != "x" {
+				t.Errorf("Warnings = %q, steps %+v", s.Warnings, s.Steps)
 			}
 		}},
 		{"description extra keys", y("description: {name: s, description: d, owner: me}", "study:", "- {name: a, description: d, run: {cmd: x}}"), func(t *testing.T, s *Spec) {
@@ -947,7 +970,7 @@ func TestValidSpecs(t *testing.T) {
 				t.Error("Variable(NOPE) found")
 			}
 		}},
-		{"aliases", y(dl, "cmd: &c echo shared", "study:",
+		{"aliases", y(dl, "user: {cmd: &c echo shared}", "study:",
 			"- {name: a, description: d, run: {cmd: *c}}",
 			"- {name: b, description: d, run: {cmd: *c, depends: [a]}}"), func(t *testing.T, s *Spec) {
 			if s.Steps[0].Run.Cmd != "echo shared" || s.Steps[1].Run.Cmd != "echo shared" {

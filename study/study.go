@@ -71,7 +71,7 @@ func Dir(s *spec.Spec, opt Options) (string, error) {
 
 // Stem is a study's name as directory and file names use it: blanks as
 // underscores, and only the characters workspace names keep.
-func Stem(name string) string { return dag.SafeName(strings.ReplaceAll(name, " ", "_")) }
+func Stem(name string) string { return dag.SafeName(name) }
 
 // New resolves dependencies, expands the DAG of s for directory dir and
 // renders every script.
@@ -156,7 +156,7 @@ func (st *Study) jobName(n *dag.Node) string {
 	if st.Opt.HashWS && n.Combo != "" {
 		return n.Script
 	}
-	return dag.SafeName(strings.ReplaceAll(n.Name, " ", "_"))
+	return dag.SafeName(n.Name)
 }
 
 // Exists reports whether the study directory is already there.
