@@ -16,8 +16,10 @@
 //
 // Nobody keeps the database open: bbolt locks the file for as long as it is
 // open, so every reader and writer opens it for one transaction and closes
-// it again. Transactions are short, so the conductor never waits long for a
-// `maestro status`, and a reader never sees a torn state.
+// it again. Transactions are short, and everyone queues for the lock at
+// meta/maestro.db.gate (see turn), so the conductor never waits for more
+// than the transactions ahead of it, however many `maestro status` loops
+// run, and a reader never sees a torn state.
 package store
 
 import (
@@ -240,11 +242,15 @@ func (s *Store) updateSized(mmapSize int, fn func(*Tx) error) error {
 
 func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	var db *bolt.DB
+	deadline := time.Now().Add(LockTimeout)
+	leave := s.turn(readOnly, deadline)
 	err := guard(s.path, func() error {
 		var err error
-		db, err = bolt.Open(s.path, 0o644, &bolt.Options{Timeout: LockTimeout, ReadOnly: readOnly, InitialMmapSize: mmapSize})
+		wait := max(time.Until(deadline), 100*time.Millisecond)
+		db, err = bolt.Open(s.path, 0o644, &bolt.Options{Timeout: wait, ReadOnly: readOnly, InitialMmapSize: mmapSize})
 		return err
 	})
+	leave()
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("the study database %s stayed locked for %s by another process", s.path, LockTimeout)
