@@ -75,7 +75,11 @@ const supervisorName = "fakesched-job"
 // started as a fake.
 func Main() (handled bool) {
 	var run func([]string) int
-	switch filepath.Base(os.Args[0]) {
+	name := filepath.Base(os.Args[0])
+	if spec := os.Getenv(EnvReplay); spec != "" && name != supervisorName {
+		os.Exit(replay(spec, os.Args[1:]))
+	}
+	switch name {
 	case "bsub":
 		run = bsub
 	case "bjobs":

@@ -2,7 +2,9 @@ package flux
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -29,26 +31,60 @@ func (e *executor) Capabilities() adapters.Capabilities {
 	return adapters.Capabilities{MaxIDs: adapters.MaxIDs}
 }
 
-// Submit runs `flux batch --cwd=WORKSPACE SCRIPT` for a nested step: a
-// new Flux instance of its own, sized by the script's #flux: directives,
-// in which its $(LAUNCHER) lines run. Any other step is
-// `flux submit --cwd=WORKSPACE OPTIONS SCRIPT`, the script itself being
-// the job, with the directives' options on the command line (flux submit
-// reads none). The id is kept as printed.
+// Submit runs `flux batch --cwd=WORKSPACE SCRIPT` for a step that needs
+// an allocation of its own: a nested step, and any step whose script
+// launches with `flux run` ($(LAUNCHER)): flux batch starts a Flux instance
+// sized by the script's #flux: directives, and the script's flux run lines
+// run in it. (Inside a job that is not an instance, flux run would start a
+// second job in the enclosing instance, competing for the cores the first
+// one holds: with every core held by such steps, none could ever start.)
+// Any other step is `flux submit --cwd=WORKSPACE OPTIONS SCRIPT`, the
+// script itself being the job, with the directives' options on the command
+// line (flux submit reads none). The id is kept as printed.
 func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) {
-	args := []string{"batch", "--cwd=" + j.Workspace}
-	if !j.Nested {
-		text, err := os.ReadFile(j.Script)
-		if err != nil {
-			return "", err
-		}
-		args = append([]string{"submit", "--cwd=" + j.Workspace}, directiveArgs(string(text))...)
-	}
-	out, _, err := adapters.CommandIn(ctx, e.env, nil, "flux", append(args, j.Script)...)
+	text, err := os.ReadFile(j.Script)
 	if err != nil {
 		return "", err
 	}
-	return parseSubmit(out)
+	sub, args := "batch", []string{"--cwd=" + j.Workspace}
+	if !j.Nested && !launches(string(text)) {
+		sub = "submit"
+		args = append(args, directiveArgs(string(text))...)
+	}
+	out, stderr, err := adapters.CommandIn(ctx, e.env, nil, "flux", append(append([]string{sub}, args...), j.Script)...)
+	if err != nil {
+		if line := badQueue(stderr); line != "" {
+			return "", fmt.Errorf("the Flux instance refused the queue of batch.queue (flux %s: %s); give a queue it has, or none", sub, line)
+		}
+		return "", err
+	}
+	return parseSubmit(sub, out)
+}
+
+// launchLine is a script line that runs flux run (what $(LAUNCHER) writes).
+var launchLine = regexp.MustCompile(`(^|[;&|(\x60{]|\$\(|\s)flux\s+run(\s|$)`)
+
+// launches reports whether a script launches parallel work with flux run
+// on a line that is not a comment.
+func launches(script string) bool {
+	for _, line := range strings.Split(script, "\n") {
+		if t := strings.TrimSpace(line); !strings.HasPrefix(t, "#") && launchLine.MatchString(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// badQueue returns flux's line refusing a queue: "[Errno 22] 'q' is not a
+// valid queue" from an instance without named queues, "Invalid queue 'q'
+// specified" from one that lacks that queue; "" when stderr has none.
+func badQueue(stderr string) string {
+	for _, line := range strings.Split(stderr, "\n") {
+		if line = strings.TrimSpace(line); strings.Contains(line, "is not a valid queue") || strings.Contains(line, "Invalid queue '") {
+			return line
+		}
+	}
+	return ""
 }
 
 // directiveArgs returns the options of a script's #flux: lines.
