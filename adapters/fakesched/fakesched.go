@@ -28,6 +28,10 @@
 //	                      after they end, as LSF's CLEAN_PERIOD does
 //	FAKESCHED_FIRST_ID    the first LSF job id (100000000: nine digits)
 //	FAKESCHED_FLUX_URI    when set, flux commands fail unless FLUX_URI is it
+//	FAKESCHED_FLUX_CORES  the cores of the Flux instance (8, as the recorded
+//	                      one): jobs wait in S until theirs are free
+//	FAKESCHED_FLUX_QUEUES the instance's named queues, comma-separated;
+//	                      none by default, so that every -q is refused
 //	FAKESCHED_FAIL        submit,query,cancel: those commands fail as when
 //	                      the scheduler cannot be reached
 //	FAKESCHED_HANG        submit,query,cancel: those commands never return
@@ -60,6 +64,8 @@ const (
 	EnvForget    = "FAKESCHED_FORGET"
 	EnvFirstID   = "FAKESCHED_FIRST_ID"
 	EnvFluxURI   = "FAKESCHED_FLUX_URI"
+	EnvFluxCores = "FAKESCHED_FLUX_CORES"
+	EnvQueues    = "FAKESCHED_FLUX_QUEUES"
 	EnvFail      = "FAKESCHED_FAIL"
 	EnvHang      = "FAKESCHED_HANG"
 )

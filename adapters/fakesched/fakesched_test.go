@@ -214,7 +214,7 @@ func TestFluxLimitAndCancel(t *testing.T) {
 		t.Errorf("cancel: %q %q exit %d", out, stderr, code)
 	}
 	until(t, f, `^`+killed+` CA 143\n$`, "flux", "jobs", "-n", "-o", fluxFormat, killed)
-	until(t, f, `^`+long+` TO 143\n$`, "flux", "jobs", "-n", "-o", fluxFormat, long)
+	until(t, f, `^`+long+` TO 142\n$`, "flux", "jobs", "-n", "-o", fluxFormat, long)
 	_, stderr, code := run(t, f, "", "flux", "cancel", killed, "999999")
 	if stderr != "flux-cancel: ERROR: "+killed+": job is inactive\nflux-cancel: ERROR: ƒ68GN: unknown job id\n" || code != 1 {
 		t.Errorf("cancel of ended jobs: %q exit %d", stderr, code)
