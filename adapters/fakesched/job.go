@@ -41,11 +41,11 @@ type job struct {
 	Name      string        `json:"name"`
 	Queue     string        `json:"queue"`
 	User      string        `json:"user"`
-	Dir       string        `json:"dir"`    // working directory
-	Script    string        `json:"script"` // the spooled copy that runs
-	Stdout    string        `json:"stdout"` // "" discards
-	Stderr    string        `json:"stderr"` // "" goes with stdout
-	Limit     time.Duration `json:"limit"`  // scaled walltime; 0 for none
+	Dir       string        `json:"dir"`                // working directory
+	Script    string        `json:"script"`             // the spooled copy that runs
+	Stdout    string        `json:"stdout"`             // "" discards
+	Stderr    string        `json:"stderr"`             // "" goes with stdout
+	Limit     time.Duration `json:"limit"`              // scaled walltime; 0 for none
 	Cores     int           `json:"cores,omitempty"`    // Flux: cores the job holds while it runs
 	GPUs      int           `json:"gpus,omitempty"`     // Flux: GPUs asked for (the fake instance has none)
 	Tasks     int           `json:"tasks,omitempty"`    // Flux: copies of the script run together (flux submit -n)
