@@ -100,25 +100,20 @@ func (e *engine) resolveLimbo(ctx context.Context) {
 	if len(e.limbo) == 0 {
 		return
 	}
-	finder, ok := e.sched.(adapters.Finder)
-	var found map[string]string
-	if ok {
-		var jobs []*adapters.Job
-		since := time.Now()
-		for i := range e.limbo {
-			jobs = append(jobs, e.job(i))
-			since = minTime(since, e.status[i].MarkedAt)
-		}
-		cctx, cancel := context.WithTimeout(ctx, CommandLimit)
-		var err error
-		found, err = finder.Find(cctx, jobs, since)
-		cancel()
-		if err != nil {
-			e.schedFailed(fmt.Errorf("finding jobs: %w", err))
-			return
-		}
-		e.schedUp()
+	var jobs []*adapters.Job
+	since := time.Now()
+	for i := range e.limbo {
+		jobs = append(jobs, e.job(i))
+		since = minTime(since, e.status[i].MarkedAt)
 	}
+	cctx, cancel := context.WithTimeout(ctx, CommandLimit)
+	found, err := e.sched.Find(cctx, jobs, since)
+	cancel()
+	if err != nil {
+		e.schedFailed(fmt.Errorf("finding jobs: %w", err))
+		return
+	}
+	e.schedUp()
 	for i := range e.limbo {
 		st := &e.status[i]
 		if id, ok := found[e.steps[i].JobName]; ok {

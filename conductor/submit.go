@@ -151,13 +151,8 @@ func (e *engine) submitFailed(i int32, err error) bool {
 	info, st := &e.steps[i], &e.status[i]
 	if info.Scheduled && errors.Is(err, adapters.ErrUnavailable) {
 		e.schedFailed(fmt.Errorf("submitting %s: %w", info.Name, err))
-		if _, canFind := e.sched.(adapters.Finder); canFind {
-			e.limbo[i] = true // Submitting stays set: find the job, or submit again
-			e.queued[i] = false
-			return false
-		}
-		st.Submitting = false
-		e.dirty[i] = true
+		e.limbo[i] = true // Submitting stays set: find the job, or submit again
+		e.queued[i] = false
 		return false
 	}
 	st.Submitting = false

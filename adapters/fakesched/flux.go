@@ -406,6 +406,7 @@ var fluxFields = map[string]func(j *job) string{
 		return strconv.Itoa(*j.Exit)
 	},
 	"name":     func(j *job) string { return j.Name },
+	"t_submit": func(j *job) string { return strconv.FormatFloat(float64(j.Submitted.UnixNano())/1e9, 'f', 6, 64) },
 	"queue":    func(j *job) string { return j.Queue },
 	"username": func(j *job) string { return j.User },
 }
@@ -455,7 +456,7 @@ func fluxJobs(prog string, args []string) int {
 	var list []*job
 	if len(ids) == 0 {
 		for _, j := range s.all("flux") {
-			if opts["-a"] != "" || opts["-A"] != "" || j.Phase != ended {
+			if (opts["-a"] != "" || opts["-A"] != "" || j.Phase != ended) && (opts["--name"] == "" || opts["--name"] == j.Name) {
 				list = append(list, j)
 			}
 		}

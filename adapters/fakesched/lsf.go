@@ -186,7 +186,8 @@ var lsfFields = map[string]func(j *job) string{
 		}
 		return j.Queue
 	},
-	"user": func(j *job) string { return j.User },
+	"user":        func(j *job) string { return j.User },
+	"submit_time": func(j *job) string { return j.Submitted.Format("Jan _2 15:04") },
 }
 
 var lsfAlias = map[string]string{"id": "jobid", "name": "job_name"}
@@ -280,11 +281,15 @@ func bjobs(args []string) int {
 	var list []*job
 	if len(ids) == 0 {
 		for _, j := range s.all("lsf") {
-			if opts["-a"] != "" || j.Phase != ended {
+			if (opts["-a"] != "" || j.Phase != ended) && (opts["-J"] == "" || opts["-J"] == j.Name) {
 				list = append(list, j)
 			}
 		}
-		if len(list) == 0 {
+		switch {
+		case len(list) == 0 && opts["-J"] != "":
+			fmt.Fprintf(os.Stderr, "Job <%s> is not found\n", opts["-J"])
+			return lsfExitCode
+		case len(list) == 0:
 			fmt.Fprintln(os.Stderr, "No unfinished job found")
 		}
 	}

@@ -7,20 +7,22 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maestro-go/maestro/adapters"
 )
 
 type executor struct {
-	cfg adapters.Config
-	env []string // added to every flux command: FLUX_URI from the batch block
+	cfg     adapters.Config
+	env     []string // added to every flux command: FLUX_URI from the batch block
+	journal *adapters.Journal
 }
 
 // Open implements adapters.Adapter. Commands reach the broker at
 // batch.flux_uri when the spec sets it, else at FLUX_URI of the
 // environment (else flux's own default, the system instance).
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	e := &executor{cfg: adapters.WithDefaults(cfg)}
+	e := &executor{cfg: adapters.WithDefaults(cfg), journal: adapters.OpenJournal(cfg.StateDir, "flux-jobs.jsonl")}
 	if cfg.Batch != nil && cfg.Batch.FluxURI != "" {
 		e.env = []string{"FLUX_URI=" + cfg.Batch.FluxURI}
 	}
@@ -58,7 +60,50 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 		}
 		return "", err
 	}
-	return parseSubmit(sub, out)
+	id, err := parseSubmit(sub, out)
+	if err == nil {
+		e.record(id, j, time.Now())
+	}
+	return id, err
+}
+
+// record notes a job in the journal, by its decimal id.
+func (e *executor) record(id string, j *adapters.Job, submitted time.Time) {
+	n, _ := ParseID(id)
+	if err := e.journal.Add(adapters.Entry{ID: strconv.FormatUint(n, 10), Name: j.Name, Token: j.Token, Submitted: submitted}); err != nil {
+		e.cfg.Logf("flux: recording job %s: %v", id, err)
+	}
+}
+
+// Find implements adapters.Executor: `flux jobs -a --name=NAME` for each
+// job, whose {t_submit} must be since the given time; a job the journal
+// holds for an earlier submission of the step does not count, and of the
+// others the latest is the one.
+func (e *executor) Find(ctx context.Context, jobs []*adapters.Job, since time.Time) (map[string]string, error) {
+	found := map[string]string{}
+	for _, j := range jobs {
+		out, _, err := adapters.CommandIn(ctx, e.env, nil, "flux", "jobs", "-a", "-n", "--name="+j.Name, "-o", "{id} {t_submit}")
+		if err != nil {
+			return nil, err
+		}
+		var best float64
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if len(f) != 2 {
+				continue
+			}
+			n, err1 := ParseID(f[0])
+			t, err2 := strconv.ParseFloat(f[1], 64)
+			if err1 != nil || err2 != nil || t < float64(since.Unix()-1) || t <= best || e.journal.Earlier(strconv.FormatUint(n, 10), j) {
+				continue
+			}
+			best, found[j.Name] = t, f[0]
+		}
+		if id, ok := found[j.Name]; ok {
+			e.record(id, j, time.Unix(0, int64(best*1e9)))
+		}
+	}
+	return found, nil
 }
 
 // launchLine is a script line that runs flux run (what $(LAUNCHER) writes).

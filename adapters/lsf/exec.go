@@ -5,17 +5,19 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/maestro-go/maestro/adapters"
 )
 
 type executor struct {
-	cfg adapters.Config
+	cfg     adapters.Config
+	journal *adapters.Journal
 }
 
 // Open implements adapters.Adapter.
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	return &executor{cfg: adapters.WithDefaults(cfg)}, nil
+	return &executor{cfg: adapters.WithDefaults(cfg), journal: adapters.OpenJournal(cfg.StateDir, "lsf-jobs.jsonl")}, nil
 }
 
 func (e *executor) Capabilities() adapters.Capabilities {
@@ -34,7 +36,50 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	return parseBsub(out)
+	id, err := parseBsub(out)
+	if err != nil {
+		return "", err
+	}
+	e.record(id, j, string(script), time.Now())
+	return id, nil
+}
+
+// record notes a job in the journal, with the file its #BSUB -o line
+// names: LSF appends its job report there.
+func (e *executor) record(id string, j *adapters.Job, script string, submitted time.Time) {
+	entry := adapters.Entry{ID: id, Name: j.Name, Token: j.Token, Submitted: submitted, Output: outputFile(script, j.Workspace, id)}
+	if err := e.journal.Add(entry); err != nil {
+		e.cfg.Logf("lsf: recording job %s: %v", id, err)
+	}
+}
+
+// Find implements adapters.Executor: `bjobs -a -J NAME` for each job,
+// submitted since the given time (bjobs gives the minute); a job the
+// journal holds for an earlier submission of the step does not count, and
+// of the others the latest (the highest id) is the one.
+func (e *executor) Find(ctx context.Context, jobs []*adapters.Job, since time.Time) (map[string]string, error) {
+	found := map[string]string{}
+	now := time.Now()
+	for _, j := range jobs {
+		out, stderr, err := adapters.Command(ctx, nil, "bjobs", "-a", "-noheader", "-o", findFormat, "-J", j.Name)
+		if err != nil && (ctx.Err() != nil || !only(stderr, noJob)) {
+			return nil, err
+		}
+		var best uint64
+		var bestAt time.Time
+		for id, at := range parseFind(out, j.Name, now) {
+			n, _ := strconv.ParseUint(id, 10, 64)
+			if at.Before(since.Truncate(time.Minute)) || n <= best || e.journal.Earlier(id, j) {
+				continue
+			}
+			best, bestAt, found[j.Name] = n, at, id
+		}
+		if id, ok := found[j.Name]; ok {
+			script, _ := os.ReadFile(j.Script)
+			e.record(id, j, string(script), bestAt)
+		}
+	}
+	return found, nil
 }
 
 // Query asks bjobs about every id in one call, whatever user submitted

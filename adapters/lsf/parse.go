@@ -2,9 +2,11 @@ package lsf
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/state"
@@ -109,7 +111,61 @@ func parseBsub(out string) (string, error) {
 	return m[1], nil
 }
 
+// findFormat is the -o format of Find's bjobs -J.
+const findFormat = "jobid job_name submit_time delimiter='|'"
+
+// parseFind reads `bjobs -noheader -o "jobid job_name submit_time
+// delimiter='|'"` output: the id and submission time of each job called
+// name. bjobs gives the time as "Feb  2 07:47" (" L" after it when it is
+// the time of the submission host), without a year: the latest not after
+// now.
+func parseFind(out, name string, now time.Time) map[string]time.Time {
+	res := map[string]time.Time{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(strings.TrimSpace(line), "|")
+		if len(f) != 3 || f[1] != name {
+			continue
+		}
+		if _, err := strconv.ParseUint(f[0], 10, 64); err != nil {
+			continue
+		}
+		t, err := time.ParseInLocation("Jan _2 15:04", strings.TrimSuffix(strings.TrimSpace(f[2]), " L"), now.Location())
+		if err != nil {
+			continue
+		}
+		t = t.AddDate(now.Year(), 0, 0)
+		if t.After(now.Add(24 * time.Hour)) {
+			t = t.AddDate(-1, 0, 0)
+		}
+		res[f[0]] = t
+	}
+	return res
+}
+
+// outputFile is where LSF writes the output of job id: the script's
+// #BSUB -o (or -oo) file, %J its id, relative to the workspace; "" without
+// one.
+func outputFile(script, workspace, id string) string {
+	out := ""
+	for _, line := range strings.Split(script, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[0] == "#BSUB" && (f[1] == "-o" || f[1] == "-oo") {
+			out = f[2]
+		}
+	}
+	if out == "" {
+		return ""
+	}
+	out = strings.NewReplacer("%J", id, "%I", "0").Replace(out)
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(workspace, out)
+	}
+	return out
+}
+
 var (
+	// noJob is bjobs -J's answer when no job has the name.
+	noJob = regexp.MustCompile(`^(Job <.*> is not found|No (matching|unfinished) job found)\.?$`)
 	// notFound is bjobs' answer for an id it does not know (on stderr;
 	// it exits 255 when it knows none of them).
 	notFound = regexp.MustCompile(`^Job <\d+> is not found\.?$`)
