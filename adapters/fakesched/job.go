@@ -61,9 +61,10 @@ type job struct {
 
 // profile is what differs between the schedulers when running a job.
 type profile struct {
-	cancel  []syscall.Signal // sent in turn, FAKESCHED_GRACE apart, on cancel
-	limit   []syscall.Signal // ... when the walltime is reached
-	cleanup time.Duration    // how long a job stays in the cleanup phase
+	cancel  []syscall.Signal    // sent in turn, FAKESCHED_GRACE apart, on cancel
+	limit   []syscall.Signal    // ... when the walltime is reached
+	cleanup time.Duration       // how long a job stays in the cleanup phase
+	report  func(j *job) string // appended to the job's output file when it ends
 	env     func(j *job) []string
 }
 
@@ -225,6 +226,12 @@ func supervise(args []string) int {
 			time.Sleep(p.cleanup)
 		}
 		j.Phase, j.End, j.Ended = ended, end, time.Now()
+		if p.report != nil && j.Stdout != "" && j.Exit != nil {
+			if f, err := os.OpenFile(j.Stdout, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+				f.WriteString(p.report(j))
+				f.Close()
+			}
+		}
 		if err := s.save(j); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

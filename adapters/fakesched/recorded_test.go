@@ -3,6 +3,7 @@ package fakesched
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -90,5 +91,48 @@ func TestFluxEndsAsRecorded(t *testing.T) {
 	for i, id := range ids {
 		want := strings.SplitN(rows[i], " ", 2)[1]
 		until(t, f, `^`+id+` `+want+`\n$`, "flux", "jobs", "-a", "-n", "-o", "{id} {status_abbrev} {returncode}", id)
+	}
+}
+
+// TestLSFAsRecorded: the fake LSF's answers take the recorded forms: the
+// submission line, unknown ids (exit 255), bkill's three answers, the
+// fields of a run-limit EXIT and the job report in the output file.
+func TestLSFAsRecorded(t *testing.T) {
+	f := Start(t, EnvPending+"=0s", EnvTimeScale+"=0.02", EnvGrace+"=100ms")
+	ws := t.TempDir()
+	form := func(name, id string) string {
+		return regexp.MustCompile(`<\d+>`).ReplaceAllString(recorded(t, "lsf/observed", name).Body, "<"+id+">")
+	}
+	out, _, _ := run(t, f, "#!/bin/bash\n#BSUB -q test\n#BSUB -W 1\n#BSUB -J limit\n#BSUB -o limit.%J.out\nsleep 300\n", "bsub", "-cwd", ws)
+	id := strings.TrimSuffix(strings.TrimPrefix(strings.Fields(out)[1], "<"), ">")
+	if out != form("bsub-queue.aiida-cern.txt", id) {
+		t.Errorf("bsub: %q", out)
+	}
+	// EXIT at the run limit, as EBI's bjobs shows it (exit code 140 here).
+	until(t, f, `^`+id+`\|EXIT\|140\|TERM_RUNLIMIT: job killed after reaching LSF run time limit\n$`, "bjobs", "-noheader", "-o", lsfFormat, id)
+	report, _ := os.ReadFile(filepath.Join(ws, "limit."+id+".out"))
+	rec := recorded(t, "lsf/observed", "jobreport-runlimit.dtu.txt").Body
+	for _, re := range []string{`\nSubject: Job ` + id + `: <limit> in cluster <\w+> Exited\n`, "\n\nTERM_RUNLIMIT: job killed after reaching LSF run time limit.\nExited with exit code 140.\n",
+		"\nThe output \\(if any\\) is above this job summary.\n"} {
+		if !regexp.MustCompile(re).Match(report) || !regexp.MustCompile(strings.ReplaceAll(strings.ReplaceAll(re, id, `\d+`), "<limit>", `<\w+>`)).MatchString(rec) {
+			t.Errorf("job report lacks %q:\n%s", re, report)
+		}
+	}
+	_, stderr, code := run(t, f, "", "bjobs", "-noheader", "-o", lsfFormat, "864220165")
+	if r := recorded(t, "lsf/observed", "bjobs-notfound.aiida-cern.stderr"); stderr != r.Body || code != 255 {
+		t.Errorf("unknown id: %q exit %d", stderr, code)
+	}
+	_, stderr, code = run(t, f, "", "bkill", id)
+	if stderr != form("bkill-finished.ert-7676.stderr", id) || code != 255 {
+		t.Errorf("bkill of an ended job: %q exit %d", stderr, code)
+	}
+	_, stderr, code = run(t, f, "", "bkill", "22")
+	if stderr != recorded(t, "lsf/observed", "bkill-nomatch.ert.stderr").Body || code != 255 {
+		t.Errorf("bkill of an unknown id: %q exit %d", stderr, code)
+	}
+	live := submitLSF(t, f, "#!/bin/bash\nsleep 300\n", "-cwd", ws)
+	until(t, f, `\|RUN\|`, "bjobs", "-noheader", "-o", lsfFormat, live)
+	if out, _, code := run(t, f, "", "bkill", live); out != form("bkill-terminated.aiida-cern.txt", live) || code != 0 {
+		t.Errorf("bkill of a running job: %q exit %d", out, code)
 	}
 }

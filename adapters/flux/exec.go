@@ -172,7 +172,7 @@ func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters
 		return res, nil
 	}
 	out, stderr, err := adapters.CommandIn(ctx, e.env, nil, "flux", append([]string{"jobs", "-a", "-n", "-o", jobsFormat}, args...)...)
-	if err != nil && (ctx.Err() != nil || !only(stderr, unknownJob, ignoredFilters)) {
+	if err != nil && (ctx.Err() != nil || !adapters.OnlyLines(stderr, unknownJob, ignoredFilters)) {
 		return nil, err
 	}
 	for n, st := range parseJobs(out) {
@@ -191,7 +191,7 @@ func (e *executor) Cancel(ctx context.Context, ids []string) error {
 		return nil
 	}
 	_, stderr, err := adapters.CommandIn(ctx, e.env, nil, "flux", append([]string{"cancel"}, args...)...)
-	if err != nil && (ctx.Err() != nil || !only(stderr, endedJob)) {
+	if err != nil && (ctx.Err() != nil || !adapters.OnlyLines(stderr, endedJob)) {
 		return err
 	}
 	return nil

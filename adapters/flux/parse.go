@@ -172,27 +172,3 @@ var (
 	// endedJob is `flux cancel` refusing an id that ended or never was.
 	endedJob = regexp.MustCompile(`^flux-cancel: ERROR: \S+: (unknown job id|job is inactive)$`)
 )
-
-// only reports whether stderr holds at least one line matching want and
-// no other line but those matching also.
-func only(stderr string, want *regexp.Regexp, also ...*regexp.Regexp) bool {
-	seen := false
-lines:
-	for _, line := range strings.Split(stderr, "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "":
-			continue
-		case want.MatchString(line):
-			seen = true
-			continue
-		}
-		for _, re := range also {
-			if re.MatchString(line) {
-				continue lines
-			}
-		}
-		return false
-	}
-	return seen
-}

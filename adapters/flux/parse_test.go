@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/adapters/adaptertest"
 
 	"github.com/maestro-go/maestro/state"
@@ -126,7 +127,7 @@ func TestParseSubmit(t *testing.T) {
 	}
 }
 
-func TestOnly(t *testing.T) {
+func TestOnlyLines(t *testing.T) {
 	for _, c := range []struct {
 		stderr string
 		ok     bool
@@ -141,14 +142,14 @@ func TestOnly(t *testing.T) {
 		{"flux-jobs: WARNING: Filtering options ignored with jobid list\n", false}, // failed for another reason
 		{"", false},
 	} {
-		if got := only(c.stderr, unknownJob, ignoredFilters); got != c.ok {
+		if got := adapters.OnlyLines(c.stderr, unknownJob, ignoredFilters); got != c.ok {
 			t.Errorf("only(unknown ids, %q) = %v", c.stderr, got)
 		}
 	}
-	if !only(sample(t, "cancel-ended.stderr"), endedJob) || !only(sample(t, "cancel-ended-ascii.stderr"), endedJob) {
+	if !adapters.OnlyLines(sample(t, "cancel-ended.stderr"), endedJob) || !adapters.OnlyLines(sample(t, "cancel-ended-ascii.stderr"), endedJob) {
 		t.Error("cancel of ended jobs counted as a failure")
 	}
-	if only("flux-cancel: ERROR: ƒ68GN: Permission denied\n", endedJob) || only(sample(t, "jobs-down.stderr"), endedJob) {
+	if adapters.OnlyLines("flux-cancel: ERROR: ƒ68GN: Permission denied\n", endedJob) || adapters.OnlyLines(sample(t, "jobs-down.stderr"), endedJob) {
 		t.Error("a refused cancel counted as ended jobs")
 	}
 }
