@@ -136,3 +136,27 @@ func TestLSFAsRecorded(t *testing.T) {
 		t.Errorf("bkill of a running job: %q exit %d", out, code)
 	}
 }
+
+// TestFluxLaunchInsideSubmit: as on the real instance, flux run inside a
+// flux submit job starts a second job in the same instance; with the
+// first holding every core the second can never start (a deadlock),
+// while inside a flux batch job it runs in the job's own instance.
+func TestFluxLaunchInsideSubmit(t *testing.T) {
+	f := Start(t, EnvPending+"=0s", EnvFluxCores+"=2")
+	ws := t.TempDir()
+	script := filepath.Join(ws, "launch.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\n#flux: -n 2\nflux run -n 2 true\n"), 0o755)
+	out, stderr, code := run(t, f, "", "flux", "submit", "-n", "1", "-c", "2", script)
+	if code != 0 {
+		t.Fatalf("flux submit: %q exit %d", stderr, code)
+	}
+	outer := strings.TrimSpace(out)
+	// The outer job runs, holding both cores; the inner one waits for them.
+	list := until(t, f, `(?m)^true S $`, "flux", "jobs", "-a", "-n", "-o", "{name} {status_abbrev} {returncode}")
+	if !strings.Contains(list, "launch.sh R \n") {
+		t.Errorf("jobs:\n%s", list)
+	}
+	run(t, f, "", "flux", "cancel", outer)
+	out, _, _ = run(t, f, "", "flux", "batch", script)
+	until(t, f, `^`+strings.TrimSpace(out)+` CD 0\n$`, "flux", "jobs", "-a", "-n", "-o", "{id} {status_abbrev} {returncode}", strings.TrimSpace(out))
+}

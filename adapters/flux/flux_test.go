@@ -19,6 +19,7 @@ import (
 
 // TestMain lets this test binary act as the fake flux command.
 func TestMain(m *testing.M) {
+	adaptertest.ConductorMain()
 	fakesched.Main()
 	os.Exit(m.Run())
 }
