@@ -74,8 +74,13 @@ func noQueue(s *spec.Spec) { s.Batch.Host, s.Batch.Bank, s.Batch.Queue = "", "",
 // its right state, a minute of walltime taking 1.2 s.
 func TestStudy(t *testing.T) {
 	fakesched.Start(t, fakesched.EnvTimeScale+"=0.02", fakesched.EnvFluxCores+"=2")
+	checkStudy(t, 3*time.Minute)
+}
+
+// checkStudy runs fluxStudy and checks how each step ended.
+func checkStudy(t *testing.T, limit time.Duration) {
 	dir := adaptertest.WriteStudy(t, fluxStudy, noQueue, 1)
-	if end := adaptertest.RunStudy(t, dir, 3*time.Minute); end != state.StudyFailure {
+	if end := adaptertest.RunStudy(t, dir, limit); end != state.StudyFailure {
 		t.Errorf("study ended %s, want FAILURE (broken fails)", end)
 	}
 	steps := adaptertest.Steps(t, dir)
