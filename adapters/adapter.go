@@ -87,6 +87,13 @@ type Executor interface {
 	Query(ctx context.Context, ids []string) (map[string]Status, error)
 	// Cancel cancels many jobs.
 	Cancel(ctx context.Context, ids []string) error
+	// Find finds the jobs a conductor submitted but did not live to
+	// record (it died, or the submission's answer was lost): by job name
+	// (and what else tells the job from an earlier submission of the same
+	// step), submitted since the given time. It returns job name -> id for
+	// those it found; a job not found was not submitted. Every executor
+	// must be able to, so that nothing is submitted twice.
+	Find(ctx context.Context, jobs []*Job, since time.Time) (map[string]string, error)
 	// Capabilities says how the conductor should drive the executor.
 	Capabilities() Capabilities
 }
@@ -98,13 +105,6 @@ type Executor interface {
 // record the id); the id found is returned.
 type Adopter interface {
 	Adopt(id string, j *Job, submitted time.Time) (string, bool)
-}
-
-// Finder is an executor that can find the jobs a conductor submitted but
-// did not live to record: by job name and workspace, submitted since the
-// given time. It returns job name -> id for those it found.
-type Finder interface {
-	Find(ctx context.Context, jobs []*Job, since time.Time) (map[string]string, error)
 }
 
 // Capabilities are what differs between executors.

@@ -161,11 +161,9 @@ func (e *engine) resolveLimbo(ctx context.Context) {
 }
 
 // findJobs asks the scheduler for jobs of the given steps submitted since
-// they were marked: job name -> id. A scheduler that cannot find jobs
-// finds none.
+// they were marked: job name -> id.
 func (e *engine) findJobs(ctx context.Context, steps []int32) (map[string]string, error) {
-	finder, ok := e.sched.(adapters.Finder)
-	if !ok || len(steps) == 0 {
+	if len(steps) == 0 {
 		return nil, nil
 	}
 	jobs := make([]*adapters.Job, 0, len(steps))
@@ -176,7 +174,7 @@ func (e *engine) findJobs(ctx context.Context, steps []int32) (map[string]string
 	}
 	cctx, cancel := context.WithTimeout(ctx, CommandLimit)
 	defer cancel()
-	found, err := finder.Find(cctx, jobs, since)
+	found, err := e.sched.Find(cctx, jobs, since)
 	if err == nil {
 		e.schedUp()
 	}

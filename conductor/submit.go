@@ -165,13 +165,8 @@ func (e *engine) submitFailed(i int32, err error) bool {
 		} else {
 			e.logf("%s: %v; looking for its job before submitting again", info.Name, err)
 		}
-		if _, canFind := e.sched.(adapters.Finder); canFind {
-			e.limbo[i] = true // Submitting stays set: find the job, or submit again
-			e.queued[i] = false
-			return false
-		}
-		st.Submitting = false
-		e.dirty[i] = true
+		e.limbo[i] = true // Submitting stays set: find the job, or submit again
+		e.queued[i] = false
 		return false
 	}
 	st.Submitting = false

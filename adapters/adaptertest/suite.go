@@ -1,6 +1,8 @@
 // Package adaptertest is the conformance suite every scheduler adapter
 // runs: submit and finish, a failing exit code, an exceeded walltime,
-// cancel, many jobs in one query, and an unknown job id.
+// cancel, many jobs in one query, an unknown job id, and a job whose
+// submission a killed conductor never recorded (found, not submitted
+// again).
 package adaptertest
 
 import (
@@ -38,8 +40,20 @@ type Harness struct {
 }
 
 type suite struct {
-	h  Harness
-	ex adapters.Executor
+	h        Harness
+	ex       adapters.Executor
+	stateDir string // the study's, shared by the executors of successive conductors
+}
+
+// open opens an executor, as a conductor does when it starts.
+func (s *suite) open(t *testing.T) adapters.Executor {
+	t.Helper()
+	ex, err := s.h.Adapter.Open(adapters.Config{Batch: &s.h.Batch, Limit: time.Minute, StateDir: s.stateDir,
+		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return ex
 }
 
 // Run runs the conformance suite. Its subtests run in parallel.
@@ -47,18 +61,15 @@ func Run(t *testing.T, h Harness) {
 	if h.Poll == 0 {
 		h.Poll = 200 * time.Millisecond
 	}
-	ex, err := h.Adapter.Open(adapters.Config{Batch: &h.Batch, Limit: time.Minute, StateDir: t.TempDir(),
-		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	s := &suite{h: h, ex: ex}
+	s := &suite{h: h, stateDir: t.TempDir()}
+	s.ex = s.open(t)
 	t.Run("SubmitFinish", s.submitFinish)
 	t.Run("ExitCode", s.exitCode)
 	t.Run("Walltime", s.walltime)
 	t.Run("Cancel", s.cancel)
 	t.Run("ManyInOneQuery", s.many)
 	t.Run("UnknownID", s.unknown)
+	t.Run("KilledBeforeRecord", s.killedBeforeRecord)
 }
 
 // job writes a script for cmd in a fresh workspace and returns its job.
@@ -75,7 +86,7 @@ func (s *suite) job(t *testing.T, name, cmd, walltime string) *adapters.Job {
 	if err := os.WriteFile(script, text, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &adapters.Job{Name: name, Script: script, Workspace: ws, Walltime: walltime, Nested: s.h.Nested}
+	return &adapters.Job{Name: name, Script: script, Workspace: ws, Walltime: walltime, Token: "1", Nested: s.h.Nested}
 }
 
 func (s *suite) submit(t *testing.T, j *adapters.Job) string {
@@ -209,4 +220,50 @@ func (s *suite) unknown(t *testing.T) {
 	if st, ok := res[s.h.UnknownID]; ok {
 		t.Fatalf("unknown id reported as %s", st.State)
 	}
+}
+
+// killedBeforeRecord: a conductor submitted a step's job and was killed
+// before it recorded the id. The next conductor (a new executor on the
+// same state directory) finds that job, not the one of the step's earlier
+// submission (same name and workspace), and nothing for a step that was
+// never submitted; so it submits nothing again.
+func (s *suite) killedBeforeRecord(t *testing.T) {
+	t.Parallel()
+	earlier := s.job(t, "unrecorded", "echo earlier", "")
+	earlierID := s.submit(t, earlier)
+	s.wait(t, []string{earlierID}, s.h.Timeout, ended)
+	// Submission times have a resolution of a second (Slurm) or a minute
+	// (LSF): the next one must fall after the earlier one's second.
+	for next := time.Now().Truncate(time.Second).Add(time.Second); time.Now().Before(next); {
+		time.Sleep(time.Until(next))
+	}
+	since := time.Now()
+	again := *earlier
+	again.Token = "2"
+	id := s.submit(t, &again)
+	never := s.job(t, "neversubmitted", "true", "")
+	deadline := time.Now().Add(s.h.Timeout)
+	for {
+		ex := s.open(t)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		found, err := ex.Find(ctx, []*adapters.Job{&again, never}, since)
+		cancel()
+		if err != nil {
+			t.Fatalf("find: %v", err)
+		}
+		if got, ok := found[never.Name]; ok {
+			t.Fatalf("found job %s for a step never submitted", got)
+		}
+		if got, ok := found[again.Name]; ok {
+			if got != id {
+				t.Fatalf("found job %s, want %s (the earlier submission was %s)", got, id, earlierID)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s not found in %s", id, s.h.Timeout)
+		}
+		time.Sleep(s.h.Poll)
+	}
+	s.wait(t, []string{id}, s.h.Timeout, ended)
 }

@@ -28,12 +28,20 @@
 //	                      after they end, as LSF's CLEAN_PERIOD does
 //	FAKESCHED_FIRST_ID    the first LSF job id (100000000: nine digits)
 //	FAKESCHED_FLUX_URI    when set, flux commands fail unless FLUX_URI is it
+//	FAKESCHED_FLUX_CORES  the cores of the Flux instance (8, as the recorded
+//	                      one): jobs wait in S until theirs are free
+//	FAKESCHED_FLUX_QUEUES the instance's named queues, comma-separated;
+//	                      none by default, so that every -q is refused
+//	FAKESCHED_HIDDEN      bjobs does not list a job this long after bsub
+//	                      took it (Go duration; 0)
 //	FAKESCHED_FAIL        submit,query,cancel: those commands fail as when
 //	                      the scheduler cannot be reached
 //	FAKESCHED_HANG        submit,query,cancel: those commands never return
+//	FAKESCHED_LOSE        submit: bsub takes the job but prints nothing and
+//	                      exits 0, as seen in the wild
 //
-// FAKESCHED_FAIL and FAKESCHED_HANG are also read from the files "fail"
-// and "hang" in FAKESCHED_DIR, so a test can switch them while a
+// FAKESCHED_FAIL, FAKESCHED_HANG and FAKESCHED_LOSE are also read from the
+// files "fail", "hang" and "lose" in FAKESCHED_DIR, so a test can switch them while a
 // conductor runs.
 package fakesched
 
@@ -60,8 +68,12 @@ const (
 	EnvForget    = "FAKESCHED_FORGET"
 	EnvFirstID   = "FAKESCHED_FIRST_ID"
 	EnvFluxURI   = "FAKESCHED_FLUX_URI"
+	EnvFluxCores = "FAKESCHED_FLUX_CORES"
+	EnvQueues    = "FAKESCHED_FLUX_QUEUES"
+	EnvHidden    = "FAKESCHED_HIDDEN"
 	EnvFail      = "FAKESCHED_FAIL"
 	EnvHang      = "FAKESCHED_HANG"
+	EnvLose      = "FAKESCHED_LOSE"
 )
 
 // Names are the commands Install provides.
@@ -75,7 +87,11 @@ const supervisorName = "fakesched-job"
 // started as a fake.
 func Main() (handled bool) {
 	var run func([]string) int
-	switch filepath.Base(os.Args[0]) {
+	name := filepath.Base(os.Args[0])
+	if spec := os.Getenv(EnvReplay); spec != "" && name != supervisorName {
+		os.Exit(replay(spec, os.Args[1:]))
+	}
+	switch name {
 	case "bsub":
 		run = bsub
 	case "bjobs":
@@ -205,7 +221,7 @@ func Shutdown(dir string) {
 // injected says how an operation (submit, query, cancel) must misbehave:
 // "fail", "hang" or "".
 func injected(op string) string {
-	for _, m := range []struct{ env, mode string }{{EnvHang, "hang"}, {EnvFail, "fail"}} {
+	for _, m := range []struct{ env, mode string }{{EnvHang, "hang"}, {EnvFail, "fail"}, {EnvLose, "lose"}} {
 		list := os.Getenv(m.env)
 		if dir := os.Getenv(EnvDir); dir != "" {
 			if data, err := os.ReadFile(filepath.Join(dir, m.mode)); err == nil {

@@ -82,8 +82,9 @@ func TestLSFLifecycle(t *testing.T) {
 	}
 	until(t, f, `^`+id+`\|EXIT\|3\|-\n$`, "bjobs", "-a", "-noheader", "-o", lsfFormat, id)
 	data, err := os.ReadFile(filepath.Join(ws, "life."+id+".out"))
-	if err != nil || string(data) != "hello\noops\n" {
-		t.Errorf("output file: %q %v", data, err)
+	if err != nil || !strings.HasPrefix(string(data), "hello\noops\n\n------") ||
+		!strings.Contains(string(data), "\nSubject: Job "+id+": <life> in cluster <fakesched> Exited\n") || !strings.Contains(string(data), "\nExited with exit code 3.\n") {
+		t.Errorf("output file and job report: %q %v", data, err)
 	}
 	ok := submitLSF(t, f, "#!/bin/bash\ntrue\n", "-cwd", ws, "-q", "pdebug")
 	until(t, f, `^`+ok+`\|DONE\|-\|-\n$`, "bjobs", "-noheader", "-o", lsfFormat, ok)
@@ -119,7 +120,7 @@ func TestBjobsUnknown(t *testing.T) {
 	}
 	id := submitLSF(t, f, "#!/bin/bash\ntrue\n")
 	out, stderr, code = run(t, f, "", "bjobs", "-a", "-noheader", "-o", lsfFormat, id, "5")
-	if !strings.HasPrefix(out, id+"|") || stderr != "Job <5> is not found\n" || code != 0 {
+	if !strings.HasPrefix(out, id+"|") || stderr != "Job <5> is not found\n" || code != 255 {
 		t.Errorf("one known: %q %q exit %d", out, stderr, code)
 	}
 }
@@ -214,7 +215,7 @@ func TestFluxLimitAndCancel(t *testing.T) {
 		t.Errorf("cancel: %q %q exit %d", out, stderr, code)
 	}
 	until(t, f, `^`+killed+` CA 143\n$`, "flux", "jobs", "-n", "-o", fluxFormat, killed)
-	until(t, f, `^`+long+` TO 143\n$`, "flux", "jobs", "-n", "-o", fluxFormat, long)
+	until(t, f, `^`+long+` TO 142\n$`, "flux", "jobs", "-n", "-o", fluxFormat, long)
 	_, stderr, code := run(t, f, "", "flux", "cancel", killed, "999999")
 	if stderr != "flux-cancel: ERROR: "+killed+": job is inactive\nflux-cancel: ERROR: ƒ68GN: unknown job id\n" || code != 1 {
 		t.Errorf("cancel of ended jobs: %q exit %d", stderr, code)
@@ -275,7 +276,7 @@ func TestInjection(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(f.Dir, "fail"), []byte("submit\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, code := run(t, f, "#!/bin/bash\ntrue\n", "bsub"); stderr != lsfDown+". Job not submitted.\n" || code != 255 {
+	if _, stderr, code := run(t, f, "#!/bin/bash\ntrue\n", "bsub"); stderr != lsfDown+"\n" || code != 255 {
 		t.Errorf("bsub failing by file: %q exit %d", stderr, code)
 	}
 	f.Set(EnvHang, "query")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,18 +17,29 @@ import (
 	fluxid "github.com/maestro-go/maestro/adapters/flux"
 )
 
-// The Flux fake: flux batch, flux jobs -o, flux cancel. Messages, formats
-// and exit codes follow flux-core (0.6x-0.8x): flux-jobs prints "JobID X
-// unknown" for an unknown id and, as since flux-core PR #7180, exits 1
-// when it knows none of the ids.
+// The Flux fake: flux submit, flux batch, flux run, flux jobs -o, flux
+// cancel. Messages, formats and exit codes follow the recordings of real
+// flux-core 0.88.0 in testdata/flux/captured: {id} prints F58, flux jobs
+// prints "JobID X unknown" (the id as given) for an unknown id and exits 1
+// only when it knows none. The instance has FAKESCHED_FLUX_CORES cores on
+// one node, no GPUs, and the queues of FAKESCHED_FLUX_QUEUES. A flux batch
+// job gets an instance of its own (a state directory of its own, sized by
+// its allocation, named by FLUX_URI in its environment); inside a flux
+// submit job, which is not an instance, flux run starts a job in the
+// enclosing instance, as the real one does.
 
 var fluxProfile = profile{
-	// flux cancel, and the end of the time limit: SIGTERM, then SIGKILL.
-	cancel:  []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL},
-	limit:   []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL},
+	// flux cancel: SIGTERM, then SIGKILL (CA 143).
+	cancel: []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL},
+	// The time limit: SIGALRM, then SIGKILL (TO 142).
+	limit:   []syscall.Signal{syscall.SIGALRM, syscall.SIGKILL},
 	cleanup: 50 * time.Millisecond, // state C (CLEANUP) before the result
 	env: func(j *job) []string {
-		return []string{"FLUX_JOB_ID=" + fluxid.F58(j.ID)}
+		env := []string{"FLUX_JOB_ID=" + fluxid.F58(j.ID)}
+		if j.Instance != "" {
+			env = append(env, EnvDir+"="+j.Instance, "FLUX_URI=local://"+j.Instance+"/local", EnvFluxURI+"=")
+		}
+		return env
 	},
 }
 
@@ -41,29 +53,42 @@ func flux(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: flux [OPTIONS] COMMAND ARGS")
 		return 1
 	}
-	sub, ops := args[0], map[string]string{"batch": "submit", "submit": "submit", "jobs": "query", "cancel": "cancel"}
+	sub, ops := args[0], map[string]string{"batch": "submit", "submit": "submit", "run": "submit", "jobs": "query", "cancel": "cancel"}
 	op, ok := ops[sub]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "flux: '%s' is not a command the fake knows (batch, submit, jobs, cancel)\n", sub)
+		fmt.Fprintf(os.Stderr, "flux: '%s' is not a command the fake knows (batch, submit, run, jobs, cancel)\n", sub)
 		return 1
 	}
 	prog := "flux-" + sub
-	switch injected(op) {
-	case "hang":
-		return hang() // an RPC to a broker that never answers
-	case "fail":
-		return fluxUnreachable(prog)
-	}
-	if want := os.Getenv(EnvFluxURI); want != "" && os.Getenv("FLUX_URI") != want {
-		return fluxUnreachable(prog)
+	if sub != "jobs" { // flux jobs reads its options first
+		if code, down := fluxDown(prog, op); down {
+			return code
+		}
 	}
 	switch sub {
 	case "batch", "submit":
 		return fluxBatch(prog, args[1:], sub == "batch")
+	case "run":
+		return fluxRun(prog, args[1:])
 	case "jobs":
 		return fluxJobs(prog, args[1:])
 	}
 	return fluxCancel(prog, args[1:])
+}
+
+// fluxDown plays an injected failure of op, or a FLUX_URI that names no
+// broker; down is false when the broker answers.
+func fluxDown(prog, op string) (code int, down bool) {
+	switch injected(op) {
+	case "hang":
+		return hang(), true // an RPC to a broker that never answers
+	case "fail":
+		return fluxUnreachable(prog), true
+	}
+	if want := os.Getenv(EnvFluxURI); want != "" && os.Getenv("FLUX_URI") != want {
+		return fluxUnreachable(prog), true
+	}
+	return 0, false
 }
 
 // fluxUnreachable is a command that finds no broker at FLUX_URI.
@@ -76,9 +101,24 @@ func fluxUnreachable(prog string) int {
 	return 1
 }
 
+// fluxUsages are the usage lines flux-core 0.88.0 prints.
+var fluxUsages = map[string]string{
+	"flux-jobs": `usage: flux-jobs [-h] [-a] [-A] [-c N] [-f STATE|RESULT] [--since WHEN] [-n]
+                 [-u [USERNAME|UID]] [--name JOB-NAME] [-q QUEUE,...]
+                 [-i HOSTS|RANKS] [-o FORMAT] [--sort KEY,...] [-w [N]]
+                 [--json] [--color [WHEN]] [-R] [-L N] [--recurse-all]
+                 [--threads N] [--stats] [--stats-only]
+                 [JOBID ...]`,
+	"flux-cancel": "usage: flux cancel [OPTIONS] [JOBID...]",
+}
+
 // fluxUsage is an argparse error: exit status 2.
 func fluxUsage(prog string, format string, a ...any) int {
-	fmt.Fprintf(os.Stderr, "usage: %s [OPTIONS...]\n%s: error: %s\n", prog, prog, fmt.Sprintf(format, a...))
+	usage, ok := fluxUsages[prog]
+	if !ok {
+		usage = "usage: " + prog + " [OPTIONS...]"
+	}
+	fmt.Fprintf(os.Stderr, "%s\n%s: error: %s\n", usage, prog, fmt.Sprintf(format, a...))
 	return 2
 }
 
@@ -139,28 +179,29 @@ func fluxBatch(prog string, args []string, batch bool) int {
 	if batch && opts["-N"] == "" && opts["-n"] == "" {
 		return fluxError(prog, "Number of slots to allocate must be specified")
 	}
-	limit, err := fsd(opts["-t"])
-	if err != nil {
-		return fluxError(prog, "%v", err)
-	}
-	dir := opts["--cwd"]
-	if dir == "" {
-		dir, _ = os.Getwd()
-	}
-	if n := opts["--job-name"]; n != "" {
-		name = n
-	}
 	s, err := openStore()
 	if err != nil {
 		return fluxError(prog, "fake: %v", err)
 	}
-	seq, err := s.nextSeq()
-	if err != nil {
-		return fluxError(prog, "fake: %v", err)
+	j, code := fluxJob(prog, s, opts, batch)
+	if j == nil {
+		return code
 	}
-	j := &job{ID: (fluxIDBase + seq) << 24, Sched: "flux", Name: name, Queue: opts["-q"], Dir: dir, Limit: scaled(limit)}
+	if n := opts["--job-name"]; n != "" {
+		name = n
+	}
+	j.Name = name
+	if batch {
+		j.Tasks, j.Instance = 1, filepath.Join(s.dir, "instances", strconv.FormatUint(j.ID, 10))
+		if err := os.MkdirAll(j.Instance, 0o755); err != nil {
+			return fluxError(prog, "fake: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(j.Instance, "cores"), []byte(strconv.Itoa(j.Cores)), 0o644); err != nil {
+			return fluxError(prog, "fake: %v", err)
+		}
+	}
 	output := func(template string) string {
-		return resolve(dir, strings.NewReplacer("{{id}}", fluxid.F58(j.ID), "{{jobid}}", fluxid.F58(j.ID), "{{name}}", name).Replace(template))
+		return resolve(j.Dir, strings.NewReplacer("{{id}}", fluxid.F58(j.ID), "{{jobid}}", fluxid.F58(j.ID), "{{name}}", name).Replace(template))
 	}
 	j.Stdout = output("flux-{{id}}.out")
 	if o := opts["--output"]; o != "" {
@@ -174,6 +215,127 @@ func fluxBatch(prog string, args []string, batch bool) int {
 	}
 	fmt.Println(fluxid.F58(j.ID))
 	return 0
+}
+
+// fluxJob checks the options of a submission and makes its job (nil, with
+// the command's exit status, when flux refuses them): the queue, the
+// resources, the time limit and the working directory.
+func fluxJob(prog string, s *store, opts map[string]string, batch bool) (*job, int) {
+	if q := opts["-q"]; q != "" {
+		queues := strings.FieldsFunc(os.Getenv(EnvQueues), func(r rune) bool { return r == ',' || r == ' ' })
+		known := false
+		for _, k := range queues {
+			known = known || k == q
+		}
+		switch {
+		case known:
+		case len(queues) == 0 && batch:
+			return nil, fluxError(prog, "'%s' is not a valid queue", q)
+		case len(queues) == 0:
+			fmt.Fprintf(os.Stderr, "[Errno 22] '%s' is not a valid queue\n", q)
+			return nil, 1
+		case batch:
+			return nil, fluxError(prog, "Invalid queue '%s' specified", q)
+		default:
+			fmt.Fprintf(os.Stderr, "[Errno 1] Invalid queue '%s' specified\n", q)
+			return nil, 1
+		}
+	}
+	if opts["--exclusive"] != "" && opts["-N"] == "" {
+		return nil, fluxError(prog, "exclusive can only be set with a node count")
+	}
+	count := func(o string, def int) (int, bool) {
+		if opts[o] == "" {
+			return def, true
+		}
+		n, err := strconv.Atoi(opts[o])
+		return n, err == nil && n >= 0
+	}
+	tasks, ok1 := count("-n", 1)
+	perTask, ok2 := count("-c", 1)
+	nodes, ok3 := count("-N", 0)
+	gpus, ok4 := count("-g", 0)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return nil, fluxUsage(prog, "invalid resource count")
+	}
+	cores := tasks * perTask
+	if nodes > 0 && (opts["-n"] == "" || opts["--exclusive"] != "") {
+		cores = nodes * instanceCores(s.dir) // whole nodes
+	}
+	limit, err := fsd(opts["-t"])
+	if err != nil {
+		return nil, fluxError(prog, "%v", err)
+	}
+	dir := opts["--cwd"]
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	seq, err := s.nextSeq()
+	if err != nil {
+		return nil, fluxError(prog, "fake: %v", err)
+	}
+	return &job{ID: (fluxIDBase + seq) << 24, Sched: "flux", Queue: opts["-q"], Dir: dir, Limit: scaled(limit),
+		Cores: cores, GPUs: gpus, Tasks: tasks}, 0
+}
+
+// fluxRun runs a command as a job of the instance in FLUX_URI and waits
+// for it: its output is the job's, its exit status the job's; a signal
+// cancels the job.
+func fluxRun(prog string, args []string) int {
+	opts := map[string]string{}
+	operands, err := batchOptions.parse(args, opts, true, false)
+	if err != nil {
+		return fluxUsage(prog, "%v", err)
+	}
+	if len(operands) == 0 {
+		return fluxUsage(prog, "the following arguments are required: command")
+	}
+	s, err := openStore()
+	if err != nil {
+		return fluxError(prog, "fake: %v", err)
+	}
+	j, code := fluxJob(prog, s, opts, false)
+	if j == nil {
+		return code
+	}
+	j.Name = filepath.Base(operands[0])
+	j.Stdout, j.Stderr = s.path(j.ID, ".out"), s.path(j.ID, ".err")
+	quoted := make([]string, len(operands))
+	for i, a := range operands {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGALRM)
+	if err := s.submit(j, []byte("#!/bin/sh\n"+strings.Join(quoted, " ")+"\n")); err != nil {
+		return fluxError(prog, "fake: %v", err)
+	}
+	for {
+		select {
+		case <-stop:
+			s.requestCancel(j.ID)
+		case <-time.After(poll):
+		}
+		if cur, ok := s.load("flux", j.ID); ok && cur.Phase == ended {
+			j = cur
+			break
+		}
+	}
+	for _, c := range []struct {
+		path string
+		w    io.Writer
+	}{{j.Stdout, os.Stdout}, {j.Stderr, os.Stderr}} {
+		if f, err := os.Open(c.path); err == nil {
+			io.Copy(c.w, f)
+			f.Close()
+		}
+	}
+	switch {
+	case j.Exit == nil:
+		return fluxError("flux-job", "job %s was canceled", fluxid.F58(j.ID))
+	case *j.Exit != 0:
+		fmt.Fprintf(os.Stderr, "flux-job: task(s) exited with exit code %d\n", *j.Exit)
+	}
+	return *j.Exit
 }
 
 var fsdPattern = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)([smhd]?)$`)
@@ -214,7 +376,7 @@ func fluxStatus(j *job) (string, string) {
 
 // fluxFields are the flux jobs -o fields the fake knows.
 var fluxFields = map[string]func(j *job) string{
-	"id":            func(j *job) string { return strconv.FormatUint(j.ID, 10) },
+	"id":            func(j *job) string { return fluxid.F58(j.ID) },
 	"id.dec":        func(j *job) string { return strconv.FormatUint(j.ID, 10) },
 	"id.f58":        func(j *job) string { return fluxid.F58(j.ID) },
 	"id.hex":        func(j *job) string { return fmt.Sprintf("0x%x", j.ID) },
@@ -244,6 +406,7 @@ var fluxFields = map[string]func(j *job) string{
 		return strconv.Itoa(*j.Exit)
 	},
 	"name":     func(j *job) string { return j.Name },
+	"t_submit": func(j *job) string { return strconv.FormatFloat(float64(j.Submitted.UnixNano())/1e9, 'f', 6, 64) },
 	"queue":    func(j *job) string { return j.Queue },
 	"username": func(j *job) string { return j.User },
 }
@@ -283,6 +446,9 @@ func fluxJobs(prog string, args []string) int {
 	if len(ids) > 0 && filtered {
 		fmt.Fprintf(os.Stderr, "%s: WARNING: Filtering options ignored with jobid list\n", prog)
 	}
+	if code, down := fluxDown(prog, "query"); down {
+		return code
+	}
 	s, err := openStore()
 	if err != nil {
 		return fluxError(prog, "fake: %v", err)
@@ -290,7 +456,7 @@ func fluxJobs(prog string, args []string) int {
 	var list []*job
 	if len(ids) == 0 {
 		for _, j := range s.all("flux") {
-			if opts["-a"] != "" || opts["-A"] != "" || j.Phase != ended {
+			if (opts["-a"] != "" || opts["-A"] != "" || j.Phase != ended) && (opts["--name"] == "" || opts["--name"] == j.Name) {
 				list = append(list, j)
 			}
 		}

@@ -41,11 +41,15 @@ type job struct {
 	Name      string        `json:"name"`
 	Queue     string        `json:"queue"`
 	User      string        `json:"user"`
-	Dir       string        `json:"dir"`    // working directory
-	Script    string        `json:"script"` // the spooled copy that runs
-	Stdout    string        `json:"stdout"` // "" discards
-	Stderr    string        `json:"stderr"` // "" goes with stdout
-	Limit     time.Duration `json:"limit"`  // scaled walltime; 0 for none
+	Dir       string        `json:"dir"`                // working directory
+	Script    string        `json:"script"`             // the spooled copy that runs
+	Stdout    string        `json:"stdout"`             // "" discards
+	Stderr    string        `json:"stderr"`             // "" goes with stdout
+	Limit     time.Duration `json:"limit"`              // scaled walltime; 0 for none
+	Cores     int           `json:"cores,omitempty"`    // Flux: cores the job holds while it runs
+	GPUs      int           `json:"gpus,omitempty"`     // Flux: GPUs asked for (the fake instance has none)
+	Tasks     int           `json:"tasks,omitempty"`    // Flux: copies of the script run together (flux submit -n)
+	Instance  string        `json:"instance,omitempty"` // Flux: the state directory of a flux batch job's own instance
 	Env       []string      `json:"env"`
 	Phase     phase         `json:"phase"`
 	End       ending        `json:"end,omitempty"`
@@ -57,9 +61,10 @@ type job struct {
 
 // profile is what differs between the schedulers when running a job.
 type profile struct {
-	cancel  []syscall.Signal // sent in turn, FAKESCHED_GRACE apart, on cancel
-	limit   []syscall.Signal // ... when the walltime is reached
-	cleanup time.Duration    // how long a job stays in the cleanup phase
+	cancel  []syscall.Signal    // sent in turn, FAKESCHED_GRACE apart, on cancel
+	limit   []syscall.Signal    // ... when the walltime is reached
+	cleanup time.Duration       // how long a job stays in the cleanup phase
+	report  func(j *job) string // appended to the job's output file when it ends
 	env     func(j *job) []string
 }
 
@@ -221,16 +226,35 @@ func supervise(args []string) int {
 			time.Sleep(p.cleanup)
 		}
 		j.Phase, j.End, j.Ended = ended, end, time.Now()
+		if p.report != nil && j.Stdout != "" && j.Exit != nil {
+			if f, err := os.OpenFile(j.Stdout, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+				f.WriteString(p.report(j))
+				f.Close()
+			}
+		}
 		if err := s.save(j); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		return 0
 	}
-	for run := time.Now().Add(duration(EnvPending, 100*time.Millisecond)); time.Now().Before(run); time.Sleep(poll) {
+	for run := time.Now().Add(duration(EnvPending, 100*time.Millisecond)); ; time.Sleep(poll) {
 		if s.cancelRequested(id) {
 			return finish(cancelled)
 		}
+		if time.Now().Before(run) {
+			continue
+		}
+		if fits, ok := s.claim(j); !ok {
+			code := 1 // flux: "alloc unsatisfiable request", F 1
+			j.Exit = &code
+			return finish(exited)
+		} else if fits {
+			break
+		}
+	}
+	if j.Instance != "" {
+		defer Shutdown(j.Instance) // what the batch script left in its instance
 	}
 	cmd, closeOutput, err := command(j)
 	if err == nil {
@@ -243,8 +267,6 @@ func supervise(args []string) int {
 		j.Exit = &code
 		return finish(exited)
 	}
-	j.Phase, j.Started = running, time.Now()
-	s.save(j)
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	var limit <-chan time.Time
@@ -276,12 +298,67 @@ wait:
 	return finish(end)
 }
 
-// command prepares the script of a job; closeOutput closes this process's
-// copies of the output files once it has started (or failed to).
+// claim starts a pending job when the instance has the cores it needs
+// (fits), as Flux's scheduler does; ok is false when it never can. A job
+// that needs no cores (LSF's) always fits.
+func (s *store) claim(j *job) (fits, ok bool) {
+	if j.Cores == 0 && j.GPUs == 0 {
+		j.Phase, j.Started = running, time.Now()
+		s.save(j)
+		return true, true
+	}
+	total := instanceCores(s.dir)
+	if j.Cores > total || j.GPUs > 0 {
+		return false, false
+	}
+	f, err := os.OpenFile(filepath.Join(s.dir, "cores.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return false, true
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX) != nil {
+		return false, true
+	}
+	used := 0
+	for _, o := range s.all(j.Sched) {
+		if o.ID != j.ID && (o.Phase == running || o.Phase == cleanup) {
+			used += o.Cores
+		}
+	}
+	if used+j.Cores > total {
+		return false, true
+	}
+	j.Phase, j.Started = running, time.Now()
+	s.save(j)
+	return true, true
+}
+
+// instanceCores is how many cores the Flux instance of a state directory
+// has: a flux batch job's instance has those of its allocation, the
+// top-level one FAKESCHED_FLUX_CORES (8, as the recorded instance).
+func instanceCores(dir string) int {
+	if data, err := os.ReadFile(filepath.Join(dir, "cores")); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
+			return n
+		}
+	}
+	if n, err := strconv.Atoi(os.Getenv(EnvFluxCores)); err == nil && n > 0 {
+		return n
+	}
+	return 8
+}
+
+// command prepares the script of a job, run Tasks times together;
+// closeOutput closes this process's copies of the output files once it
+// has started (or failed to).
 func command(j *job) (*exec.Cmd, func(), error) {
 	cmd := exec.Command(j.Script)
 	if data, err := os.ReadFile(j.Script); err == nil && !strings.HasPrefix(string(data), "#!") {
 		cmd = exec.Command("/bin/sh", j.Script)
+	}
+	if j.Tasks > 1 { // the exit status is the last failing task's
+		cmd = exec.Command("/bin/sh", "-c", `i=0; while [ $i -lt `+strconv.Itoa(j.Tasks)+` ]; do "$0" & pids="$pids $!"; i=$((i+1)); done
+rc=0; for p in $pids; do wait $p || rc=$?; done; exit $rc`, j.Script)
 	}
 	cmd.Dir, cmd.Env = j.Dir, j.Env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -19,27 +19,31 @@ var lsfProfile = profile{
 	// bkill: SIGINT and SIGTERM so the job can clean up, then SIGKILL.
 	cancel: []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL},
 	// The run limit: SIGUSR2, then SIGKILL ("Exited with exit code 140").
-	limit: []syscall.Signal{syscall.SIGUSR2, syscall.SIGKILL},
+	limit:  []syscall.Signal{syscall.SIGUSR2, syscall.SIGKILL},
+	report: lsfReport,
 	env: func(j *job) []string {
 		return []string{"LSB_JOBID=" + strconv.FormatUint(j.ID, 10), "LSB_JOBNAME=" + j.Name}
 	},
 }
 
 const (
-	lsfDown     = "Failed in an LSF library call: LIM is down; try later"
-	lsfTrying   = "LSF daemon (LIM) not responding ... still trying"
+	// lsfDown is what the fake says when told to fail: an answer recorded
+	// from bsub and bjobs (testdata/lsf/observed), which means "try again".
+	lsfDown = "Request from non-LSF host rejected"
+	// lsfWait is what a command waiting for mbatchd prints (recorded).
+	lsfWait     = "Cannot connect to LSF. Please wait ..."
 	lsfExitCode = 255
 )
 
 // lsfTrouble plays an injected failure of op; ok is false when there is
-// none. notSubmitted ends bsub's messages.
-func lsfTrouble(op, notSubmitted string) (code int, ok bool) {
+// none.
+func lsfTrouble(op string) (code int, ok bool) {
 	switch injected(op) {
 	case "hang":
-		fmt.Fprintln(os.Stderr, lsfTrying)
+		fmt.Fprintln(os.Stderr, lsfWait)
 		return hang(), true
 	case "fail":
-		fmt.Fprintln(os.Stderr, lsfDown+notSubmitted)
+		fmt.Fprintln(os.Stderr, lsfDown)
 		return lsfExitCode, true
 	}
 	return 0, false
@@ -55,7 +59,7 @@ var bsubSentinel = regexp.MustCompile(`^#BSUB\b`)
 // bsub submits the script read from stdin: its #BSUB lines, then the
 // command line's options, which win.
 func bsub(args []string) int {
-	if code, ok := lsfTrouble("submit", ". Job not submitted."); ok {
+	if code, ok := lsfTrouble("submit"); ok {
 		return code
 	}
 	fail := func(format string, a ...any) int {
@@ -122,6 +126,9 @@ func bsub(args []string) int {
 	if err := s.submit(j, script); err != nil {
 		return fail("fake bsub: %v", err)
 	}
+	if injected("submit") == "lose" {
+		return 0 // the job is taken, the answer empty (recorded: bsub-empty.ert.stdout)
+	}
 	if j.Queue == "" {
 		fmt.Printf("Job <%d> is submitted to default queue <normal>.\n", j.ID)
 	} else {
@@ -186,7 +193,8 @@ var lsfFields = map[string]func(j *job) string{
 		}
 		return j.Queue
 	},
-	"user": func(j *job) string { return j.User },
+	"user":        func(j *job) string { return j.User },
+	"submit_time": func(j *job) string { return j.Submitted.Format("Jan _2 15:04") },
 }
 
 var lsfAlias = map[string]string{"id": "jobid", "name": "job_name"}
@@ -254,7 +262,7 @@ var bjobsOptions = options{values: []string{"-o", "-u", "-q", "-J"}, flags: []st
 // bjobs lists the jobs named (any state), or the unfinished ones (all
 // with -a), in the -o format.
 func bjobs(args []string) int {
-	if code, ok := lsfTrouble("query", ""); ok {
+	if code, ok := lsfTrouble("query"); ok {
 		return code
 	}
 	opts := map[string]string{}
@@ -280,11 +288,15 @@ func bjobs(args []string) int {
 	var list []*job
 	if len(ids) == 0 {
 		for _, j := range s.all("lsf") {
-			if opts["-a"] != "" || j.Phase != ended {
+			if (opts["-a"] != "" || j.Phase != ended) && (opts["-J"] == "" || opts["-J"] == j.Name) {
 				list = append(list, j)
 			}
 		}
-		if len(list) == 0 {
+		switch {
+		case len(list) == 0 && opts["-J"] != "":
+			fmt.Fprintf(os.Stderr, "Job <%s> is not found\n", opts["-J"])
+			return lsfExitCode
+		case len(list) == 0:
 			fmt.Fprintln(os.Stderr, "No unfinished job found")
 		}
 	}
@@ -297,7 +309,7 @@ func bjobs(args []string) int {
 			continue
 		}
 		j, ok := s.load("lsf", n)
-		if !ok {
+		if !ok || hidden(j) {
 			fmt.Fprintf(os.Stderr, "Job <%s> is not found\n", a)
 			unknown++
 			continue
@@ -318,16 +330,45 @@ func bjobs(args []string) int {
 	for _, j := range list {
 		row(func(c bjobsColumn) string { return lsfFields[c.field](j) })
 	}
-	if len(ids) > 0 && unknown == len(ids) {
+	if unknown > 0 { // as EBI's and Equinor's LSF, when some ids are unknown
 		return lsfExitCode
 	}
 	return 0
 }
 
+// hidden reports whether a job is too new for bjobs to list it
+// (FAKESCHED_HIDDEN after bsub took it).
+func hidden(j *job) bool { return time.Since(j.Submitted) < duration(EnvHidden, 0) }
+
+// lsfReport is the job report LSF appends to a job's output file when it
+// ends, in the words of the recorded one (jobreport-runlimit.dtu.txt).
+func lsfReport(j *job) string {
+	outcome, end := "Successfully completed.", "Done"
+	if lsfStat(j) == "EXIT" {
+		end, outcome = "Exited", fmt.Sprintf("Exited with exit code %d.", *j.Exit)
+		if r := lsfFields["exit_reason"](j); r != "-" {
+			outcome = r + ".\n" + outcome
+		}
+	}
+	return fmt.Sprintf(`
+------------------------------------------------------------
+Sender: LSF System <lsfadmin@fakesched>
+Subject: Job %d: <%s> in cluster <fakesched> %s
+
+Job <%s> was submitted from host <fakesched> by user <%s> in cluster <fakesched> at %s
+Started at %s
+Terminated at %s
+
+%s
+
+The output (if any) is above this job summary.
+`, j.ID, j.Name, end, j.Name, j.User, j.Submitted.Format(time.ANSIC), j.Started.Format(time.ANSIC), j.Ended.Format(time.ANSIC), outcome)
+}
+
 // bkill cancels jobs: a pending one ends at once, a running one is sent
 // SIGINT, SIGTERM and SIGKILL; both end EXIT with TERM_OWNER.
 func bkill(args []string) int {
-	if code, ok := lsfTrouble("cancel", ""); ok {
+	if code, ok := lsfTrouble("cancel"); ok {
 		return code
 	}
 	opts := map[string]string{}

@@ -73,7 +73,7 @@ func ParseID(s string) (uint64, error) {
 // step state (REFERENCE §6). ok is false for one maestro does not know.
 func State(abbrev string) (st state.State, ok bool) {
 	switch abbrev {
-	case "D", "P", "S": // DEPEND, PRIORITY, SCHED
+	case "N", "D", "P", "S": // NEW, DEPEND, PRIORITY, SCHED
 		return state.Pending, true
 	case "R":
 		return state.Running, true
@@ -106,10 +106,11 @@ func status(abbrev, rc string) adapters.Status {
 	return out
 }
 
-// returnCode reads flux's {returncode}: the exit code; the negative signal
-// number when the job shell was killed by a signal (read as 128+signal);
-// -128 for a job cancelled before it ran (no exit code); empty while the
-// job is active.
+// returnCode reads flux's {returncode}: the exit code (128+n when the
+// script was killed by signal n: 143 cancelled, 142 SIGALRM at the time
+// limit); the negative signal number when the job shell itself was killed
+// (-9: read as 137); -128 for a job cancelled before it ran (no exit
+// code); empty while the job is active.
 func returnCode(s string) (int, bool) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	switch {
@@ -121,9 +122,9 @@ func returnCode(s string) (int, bool) {
 	return n, true
 }
 
-// jobsFormat is the output format of the query: decimal ids are ASCII in
-// every locale, and jobs are matched by number whatever form the
-// submission printed.
+// jobsFormat is the output format of the query. flux prints {id} in F58
+// ("ƒ23tRWGP", "f23tRWGP" in the C locale) whatever form the ids were
+// given in; the parser reads every form, so jobs are matched by number.
 const jobsFormat = "{id} {status_abbrev} {returncode}"
 
 // parseJobs reads `flux jobs -n -o '{id} {status_abbrev} {returncode}'`
@@ -136,7 +137,7 @@ func parseJobs(out string) map[uint64]adapters.Status {
 		if len(f) < 2 || len(f) > 3 {
 			continue
 		}
-		id, err := strconv.ParseUint(f[0], 10, 64)
+		id, err := ParseID(f[0])
 		if err != nil {
 			continue
 		}
@@ -149,15 +150,15 @@ func parseJobs(out string) map[uint64]adapters.Status {
 	return res
 }
 
-// parseSubmit reads what `flux batch` prints: the job id on a line of its
-// own (F58 by default, decimal from older versions).
-func parseSubmit(out string) (string, error) {
+// parseSubmit reads what `flux submit` and `flux batch` print: the job id
+// on a line of its own (F58 by default, decimal from older versions).
+func parseSubmit(sub, out string) (string, error) {
 	lines := strings.Fields(out)
 	if len(lines) != 1 {
-		return "", fmt.Errorf("flux batch printed no job id: %q", strings.TrimSpace(out))
+		return "", fmt.Errorf("flux %s printed no job id: %q", sub, strings.TrimSpace(out))
 	}
 	if _, err := ParseID(lines[0]); err != nil {
-		return "", fmt.Errorf("flux batch printed no job id: %q", lines[0])
+		return "", fmt.Errorf("flux %s printed no job id: %q", sub, lines[0])
 	}
 	return lines[0], nil
 }
@@ -171,27 +172,3 @@ var (
 	// endedJob is `flux cancel` refusing an id that ended or never was.
 	endedJob = regexp.MustCompile(`^flux-cancel: ERROR: \S+: (unknown job id|job is inactive)$`)
 )
-
-// only reports whether stderr holds at least one line matching want and
-// no other line but those matching also.
-func only(stderr string, want *regexp.Regexp, also ...*regexp.Regexp) bool {
-	seen := false
-lines:
-	for _, line := range strings.Split(stderr, "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "":
-			continue
-		case want.MatchString(line):
-			seen = true
-			continue
-		}
-		for _, re := range also {
-			if re.MatchString(line) {
-				continue lines
-			}
-		}
-		return false
-	}
-	return seen
-}

@@ -5,13 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/adapters/adaptertest"
 
 	"github.com/maestro-go/maestro/state"
 )
 
 // sample returns testdata/flux/NAME without its comment lines.
-func sample(t *testing.T, name string) string { return adaptertest.Testdata(t, "flux", name) }
+func sample(t *testing.T, name string) string { return adaptertest.Testdata(t, "flux/captured", name) }
 
 func TestParseID(t *testing.T) {
 	for _, c := range []struct {
@@ -94,60 +95,61 @@ func TestReturnCode(t *testing.T) {
 	}
 }
 
+// TestParseJobs: the states and return codes real flux prints; lines that
+// are not job lines (stderr merged in, a header) are skipped.
 func TestParseJobs(t *testing.T) {
-	adaptertest.CheckStatuses(t, parseJobs(sample(t, "jobs.txt")), map[uint64]adaptertest.Want{
-		91088924704768: {State: state.Pending, Code: -1, Reason: ""},
-		91093387444224: {State: state.Pending, Code: -1, Reason: ""},
-		91096977768448: {State: state.Pending, Code: -1, Reason: ""},
-		91150983626752: {State: state.Running, Code: -1, Reason: ""},
-		91168180273152: {State: state.Finishing, Code: -1, Reason: ""},
-		91185360142336: {State: state.Finished, Code: 0, Reason: ""},
-		91202539945984: {State: state.Failed, Code: 3, Reason: ""},
-		91219719815168: {State: state.Failed, Code: 137, Reason: ""},
-		91236899684352: {State: state.Cancelled, Code: -1, Reason: ""},
-		91254079553536: {State: state.Cancelled, Code: 143, Reason: ""},
-		91271259422720: {State: state.TimedOut, Code: 143, Reason: ""},
-		91288439291904: {State: state.Pending, Code: -1, Reason: "unrecognized Flux job status XY"},
+	got := parseJobs(sample(t, "jobs-unknown.stderr") + sample(t, "jobs-unknown.txt") + "JOBID ST RC\n" + "ƒ2ExN9Hh R\n" + "fugXUoh N\n" + "34577842177 P\n" + "f2YQwgmD C\n")
+	adaptertest.CheckStatuses(t, got, map[uint64]adaptertest.Want{
+		39963328512: {State: state.Finished, Code: 0},
+		47227863040: {State: state.Running, Code: -1},
+		34577842176: {State: state.Pending, Code: -1},
+		34577842177: {State: state.Pending, Code: -1},
+		58686701568: {State: state.Finishing, Code: -1},
 	})
-	// Lines that are not job lines (stderr merged in, a header) are skipped.
-	adaptertest.CheckStatuses(t, parseJobs(sample(t, "jobs-unknown.stderr")+"JOBID ST RC\n"+"12345678901 R\n"), map[uint64]adaptertest.Want{
-		12345678901: {State: state.Running, Code: -1, Reason: ""},
+	adaptertest.CheckStatuses(t, parseJobs("ƒ2ExN9Hh XY\n"), map[uint64]adaptertest.Want{
+		47227863040: {State: state.Pending, Code: -1, Reason: "unrecognized Flux job status XY"},
 	})
 }
 
 func TestParseSubmit(t *testing.T) {
-	for file, w := range map[string]string{"batch.txt": "ƒiFkbMhFM", "batch-decimal.txt": "91088924704768", "batch-ascii.txt": "fiFkbMhFM"} {
-		if id, err := parseSubmit(sample(t, file)); err != nil || id != w {
+	for file, w := range map[string]string{"batch.txt": "ƒLadWs9", "submit.txt": "ƒGx7GrB", "submit-ascii.txt": "fPyosM1"} {
+		if id, err := parseSubmit("submit", sample(t, file)); err != nil || id != w {
 			t.Errorf("%s: %q, %v; want %q", file, id, err, w)
 		}
 	}
-	for _, bad := range []string{"", "\n", "flux-batch: ERROR: Number of slots to allocate must be specified", "ƒiFkbMhFM\nƒiFsPiQD5\n", "job submitted"} {
-		if id, err := parseSubmit(bad); err == nil {
-			t.Errorf("parseSubmit(%q) = %q", bad, id)
+	if id, err := parseSubmit("batch", "91088924704768\n"); err != nil || id != "91088924704768" {
+		t.Errorf("a decimal id: %q %v", id, err)
+	}
+	for _, bad := range []string{"", "\n", sample(t, "batch-nosize.stderr"), "ƒiFkbMhFM\nƒiFsPiQD5\n", "job submitted"} {
+		if id, err := parseSubmit("batch", bad); err == nil || !strings.Contains(err.Error(), "flux batch printed no job id") {
+			t.Errorf("parseSubmit(%q) = %q, %v", bad, id, err)
 		}
 	}
 }
 
-func TestOnly(t *testing.T) {
+func TestOnlyLines(t *testing.T) {
 	for _, c := range []struct {
 		stderr string
 		ok     bool
 	}{
 		{sample(t, "jobs-unknown.stderr"), true},
-		{"JobID ƒ68GN unknown\nJobID 5 unknown\n", true},
+		{sample(t, "jobs-none-known.stderr"), true},
+		{sample(t, "jobs-f58-unknown.stderr"), true},
 		{sample(t, "jobs-down.stderr"), false},
+		{sample(t, "jobs-no-uri.stderr"), false},
+		{sample(t, "jobs-badid.stderr"), false},
 		{sample(t, "jobs-unknown.stderr") + sample(t, "jobs-down.stderr"), false},
 		{"flux-jobs: WARNING: Filtering options ignored with jobid list\n", false}, // failed for another reason
 		{"", false},
 	} {
-		if got := only(c.stderr, unknownJob, ignoredFilters); got != c.ok {
+		if got := adapters.OnlyLines(c.stderr, unknownJob, ignoredFilters); got != c.ok {
 			t.Errorf("only(unknown ids, %q) = %v", c.stderr, got)
 		}
 	}
-	if !only(sample(t, "cancel-ended.stderr"), endedJob) {
+	if !adapters.OnlyLines(sample(t, "cancel-ended.stderr"), endedJob) || !adapters.OnlyLines(sample(t, "cancel-ended-ascii.stderr"), endedJob) {
 		t.Error("cancel of ended jobs counted as a failure")
 	}
-	if only("flux-cancel: ERROR: ƒ68GN: Permission denied\n", endedJob) || only(sample(t, "jobs-down.stderr"), endedJob) {
+	if adapters.OnlyLines("flux-cancel: ERROR: ƒ68GN: Permission denied\n", endedJob) || adapters.OnlyLines(sample(t, "jobs-down.stderr"), endedJob) {
 		t.Error("a refused cancel counted as ended jobs")
 	}
 }

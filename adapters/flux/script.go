@@ -33,6 +33,10 @@ func (*Adapter) Header(s *adapters.Script) ([]string, error) {
 		}
 	}
 	nodes := s.Resource(r.Nodes, b.Nodes)
+	exclusive := adapters.Truthy(r.Exclusive)
+	if exclusive && !adapters.Truthy(nodes) {
+		nodes = "1" // flux refuses --exclusive without a node count: one whole node
+	}
 	procs := s.Resource(r.Procs, b.Procs)
 	add(adapters.Truthy(nodes), "-N "+nodes)
 	add(adapters.Truthy(procs), "-n "+procs)
@@ -58,7 +62,7 @@ func (*Adapter) Header(s *adapters.Script) ([]string, error) {
 		}
 		add(true, "--urgency="+strconv.Itoa(u))
 	}
-	add(adapters.Truthy(r.Exclusive), "--exclusive")
+	add(exclusive, "--exclusive")
 	add(r.Waitable, "--flags=waitable")
 	return h, nil
 }

@@ -198,6 +198,19 @@ func (e *executor) Adopt(id string, j *adapters.Job, _ time.Time) (string, bool)
 	return id, true
 }
 
+// Find implements adapters.Executor: a job a dead conductor started
+// without recording it left its process id behind (see Adopt), and is
+// watched from now on.
+func (e *executor) Find(_ context.Context, jobs []*adapters.Job, since time.Time) (map[string]string, error) {
+	found := map[string]string{}
+	for _, j := range jobs {
+		if id, ok := e.Adopt("", j, since); ok {
+			found[j.Name] = id
+		}
+	}
+	return found, nil
+}
+
 // watch polls an adopted process, which is not our child, until it ends.
 func (e *executor) watch(jb *job, token string) {
 	for ours(jb.pid, jb.rc, token) {

@@ -2,6 +2,7 @@ package lsf_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 // TestMain lets this test binary act as the fake bsub, bjobs and bkill.
 func TestMain(m *testing.M) {
+	adaptertest.ConductorMain()
 	fakesched.Main()
 	os.Exit(m.Run())
 }
@@ -42,7 +44,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestOutages(t *testing.T) {
-	fakesched.Outages{Adapter: lsf.New(), Batch: batch(), Down: "LIM is down", UnknownID: "987654321"}.Run(t)
+	fakesched.Outages{Adapter: lsf.New(), Batch: batch(), Down: "Request from non-LSF host rejected", UnknownID: "987654321"}.Run(t)
 }
 
 func script(t *testing.T, text string) string {
@@ -96,7 +98,8 @@ func TestSubmitError(t *testing.T) {
 }
 
 // TestWorkspace: the job runs in its workspace (bsub -cwd) and writes its
-// output files there (#BSUB -o/-e, with %J the job id).
+// output files there (#BSUB -o/-e, with %J the job id), LSF's job report
+// at the end of the -o file.
 func TestWorkspace(t *testing.T) {
 	fakesched.Start(t)
 	b := batch()
@@ -122,7 +125,67 @@ func TestWorkspace(t *testing.T) {
 	}
 	out, _ := os.ReadFile(filepath.Join(ws, "where."+id+".out"))
 	errs, _ := os.ReadFile(filepath.Join(ws, "where."+id+".err"))
-	if strings.TrimSpace(string(out)) != ws || string(errs) != "err\n" {
+	if !strings.HasPrefix(string(out), ws+"\n\n----") || !strings.Contains(string(out), "\nSuccessfully completed.\n") || string(errs) != "err\n" {
 		t.Errorf("where.%s.out %q, .err %q; want %q and \"err\"", id, out, errs, ws)
+	}
+}
+
+// TestVanishingJobs on the fake LSF: a job not yet listed right after
+// bsub took it is PENDING, not missing; a job LSF forgot after it ended
+// (CLEAN_PERIOD) reports its real end from its job report, to a later
+// conductor too; a job whose bsub answer was lost (empty, exit 0) is
+// found, not submitted again.
+func TestVanishingJobs(t *testing.T) {
+	f := fakesched.Start(t, fakesched.EnvHidden+"=500ms", fakesched.EnvForget+"=2s", fakesched.EnvPending+"=0s")
+	b := batch()
+	stateDir := t.TempDir()
+	open := func() adapters.Executor {
+		ex, err := lsf.New().Open(adapters.Config{Batch: &b, StateDir: stateDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ex
+	}
+	ex := open()
+	ws := t.TempDir()
+	job := &adapters.Job{Name: "fails", Script: script(t, "#!/bin/bash\n#BSUB -J fails\n#BSUB -o fails.%J.out\nexit 3\n"), Workspace: ws, Token: "1"}
+	id, err := ex.Submit(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := ex.Query(context.Background(), []string{id}); err != nil || res[id].State != state.Pending {
+		t.Errorf("just submitted, not listed yet: %v %v", res, err)
+	}
+	// Wait until bjobs lists the job as ended, then until it has forgotten it.
+	for _, gone := range []bool{false, true} {
+		for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			out, _, err := adapters.Command(context.Background(), nil, "bjobs", "-a", "-noheader", "-o", "stat", id)
+			if gone && err != nil || !gone && strings.TrimSpace(out) == "EXIT" {
+				break
+			}
+			if time.Now().After(end) {
+				t.Fatalf("job %s: bjobs still says %q %v", id, out, err)
+			}
+		}
+	}
+	res, err := open().Query(context.Background(), []string{id})
+	if st := res[id]; err != nil || st.State != state.Failed || st.ExitCode == nil || *st.ExitCode != 3 {
+		t.Errorf("a forgotten job: %+v %v", res, err)
+	}
+	f.Set(fakesched.EnvLose, "submit")
+	lost := &adapters.Job{Name: "lost", Script: script(t, "#!/bin/bash\n#BSUB -J lost\nsleep 30\n"), Workspace: t.TempDir(), Token: "1"}
+	since := time.Now()
+	if id, err := ex.Submit(context.Background(), lost); !errors.Is(err, adapters.ErrUnavailable) {
+		t.Fatalf("an empty bsub answer: %q %v; want the scheduler unavailable", id, err)
+	}
+	f.Set(fakesched.EnvLose, "")
+	var found map[string]string
+	for end := time.Now().Add(30 * time.Second); len(found) == 0; time.Sleep(50 * time.Millisecond) {
+		if found, err = open().Find(context.Background(), []*adapters.Job{lost}, since); err != nil || time.Now().After(end) {
+			t.Fatalf("find: %v %v", found, err)
+		}
+	}
+	if jobs, _ := filepath.Glob(filepath.Join(f.Dir, "jobs", "*.json")); len(jobs) != 2 {
+		t.Errorf("%d jobs, want 2: the lost answer's job was submitted again", len(jobs))
 	}
 }

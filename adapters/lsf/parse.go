@@ -2,9 +2,11 @@ package lsf
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/state"
@@ -51,18 +53,21 @@ func exitState(reason string) state.State {
 }
 
 // status builds a Status from bjobs' stat, exit_code and exit_reason
-// ("-" when empty). UNKWN (mbatchd lost contact with the job's host) and
-// ZOMBI (killed while its host was unreachable) are not ends yet: like
-// any state maestro does not know, they are reported as PENDING with the
-// state as reason, and the job stays watched until LSF settles it.
+// ("-" when empty). UNKWN (mbatchd lost contact with the job's host; it
+// can last for days) is read as running, so a running step never falls
+// back to pending; ZOMBI (killed while its host was unreachable) never
+// recovers: a failure. Any other state maestro does not know is reported
+// as PENDING with the state as reason, and the job stays watched.
 func status(stat, exit, reason string) adapters.Status {
 	if reason == "-" {
 		reason = ""
 	}
 	st, ok := State(stat)
 	switch {
-	case !ok && (stat == "UNKWN" || stat == "ZOMBI"):
-		return adapters.Status{State: state.Pending, Reason: "LSF state " + stat}
+	case stat == "UNKWN":
+		return adapters.Status{State: state.Running, Reason: "LSF state UNKWN: mbatchd lost contact with the job's host"}
+	case stat == "ZOMBI":
+		return adapters.Status{State: state.Failed, Reason: "LSF state ZOMBI: the job was killed while its host was unreachable"}
 	case !ok:
 		return adapters.Status{State: state.Pending, Reason: "unrecognized LSF state " + stat}
 	case stat == "EXIT":
@@ -84,7 +89,7 @@ func status(stat, exit, reason string) adapters.Status {
 func parseBjobs(out string) map[string]adapters.Status {
 	res := map[string]adapters.Status{}
 	for _, line := range strings.Split(out, "\n") {
-		f := strings.SplitN(strings.TrimSpace(line), "|", 4)
+		f := strings.Split(strings.TrimSpace(line), "|")
 		if len(f) != 4 {
 			continue
 		}
@@ -97,10 +102,12 @@ func parseBjobs(out string) map[string]adapters.Status {
 	return res
 }
 
-var submitted = regexp.MustCompile(`Job <(\d+)> is submitted to`)
+var submitted = regexp.MustCompile(`Job <(\d+)> is submitted\b`)
 
 // parseBsub reads the job id from what bsub prints: "Job <123> is
-// submitted to queue <normal>." (or "to default queue <normal>.").
+// submitted to queue <normal>." (or "to default queue <normal>.", or just
+// "Job <123> is submitted"), after whatever lines the site or a busy
+// mbatchd print first.
 func parseBsub(out string) (string, error) {
 	m := submitted.FindStringSubmatch(out)
 	if m == nil {
@@ -109,7 +116,61 @@ func parseBsub(out string) (string, error) {
 	return m[1], nil
 }
 
+// findFormat is the -o format of Find's bjobs -J.
+const findFormat = "jobid job_name submit_time delimiter='|'"
+
+// parseFind reads `bjobs -noheader -o "jobid job_name submit_time
+// delimiter='|'"` output: the id and submission time of each job called
+// name. bjobs gives the time as "Feb  2 07:47" (" L" after it when it is
+// the time of the submission host), without a year: the latest not after
+// now.
+func parseFind(out, name string, now time.Time) map[string]time.Time {
+	res := map[string]time.Time{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(strings.TrimSpace(line), "|")
+		if len(f) != 3 || f[1] != name {
+			continue
+		}
+		if _, err := strconv.ParseUint(f[0], 10, 64); err != nil {
+			continue
+		}
+		t, err := time.ParseInLocation("Jan _2 15:04", strings.TrimSuffix(strings.TrimSpace(f[2]), " L"), now.Location())
+		if err != nil {
+			continue
+		}
+		t = t.AddDate(now.Year(), 0, 0)
+		if t.After(now.Add(24 * time.Hour)) {
+			t = t.AddDate(-1, 0, 0)
+		}
+		res[f[0]] = t
+	}
+	return res
+}
+
+// outputFile is where LSF writes the output of job id: the script's
+// #BSUB -o (or -oo) file, %J its id, relative to the workspace; "" without
+// one.
+func outputFile(script, workspace, id string) string {
+	out := ""
+	for _, line := range strings.Split(script, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[0] == "#BSUB" && (f[1] == "-o" || f[1] == "-oo") {
+			out = f[2]
+		}
+	}
+	if out == "" {
+		return ""
+	}
+	out = strings.NewReplacer("%J", id, "%I", "0").Replace(out)
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(workspace, out)
+	}
+	return out
+}
+
 var (
+	// noJob is bjobs -J's answer when no job has the name.
+	noJob = regexp.MustCompile(`^(Job <.*> is not found|No (matching|unfinished) job found)\.?$`)
 	// notFound is bjobs' answer for an id it does not know (on stderr;
 	// it exits 255 when it knows none of them).
 	notFound = regexp.MustCompile(`^Job <\d+> is not found\.?$`)
@@ -117,18 +178,53 @@ var (
 	alreadyEnded = regexp.MustCompile(`^Job <\d+>: (Job has already finished|No matching job found)\.?$`)
 )
 
-// only reports whether stderr holds at least one line and only lines that
-// match re.
-func only(stderr string, re *regexp.Regexp) bool {
-	seen := false
-	for _, line := range strings.Split(stderr, "\n") {
-		if line = strings.TrimSpace(line); line == "" {
-			continue
+// busy are the notices of an mbatchd slow to answer, printed next to real
+// answers (bjobs merges them into its output; OpenLava's library prints
+// them on stderr while it retries).
+var busy = regexp.MustCompile(`^(LSF is processing your request|Cannot connect to LSF)\. Please wait \.\.\.$|still trying$`)
+
+// unavailable are LSF's answers that mean "try again": a request from a
+// host LSF did not take for one of its own (seen from bsub and bjobs,
+// transient), and the busy notices when nothing else came.
+var unavailable = regexp.MustCompile(`Request from non-LSF host rejected|Please wait \.\.\.|still trying`)
+
+// transient reports whether a command's output holds an answer that means
+// the request did not get through, and only such lines.
+func transient(text string) bool { return adapters.OnlyLines(text, unavailable, busy) }
+
+var (
+	reportSubject = regexp.MustCompile(`(?m)^Subject: Job (\d+): `)
+	reportTerm    = regexp.MustCompile(`(?m)^(TERM_[A-Z_]+: .*?)\.?$`)
+	reportExit    = regexp.MustCompile(`(?m)^Exited with exit code (\d+)\.`)
+)
+
+// parseReport reads how job id ended from the job report LSF appends to
+// its output file ("Subject: Job 9603712: <name> in cluster <c> Exited",
+// then "Successfully completed." or "TERM_RUNLIMIT: ..." and "Exited with
+// exit code 140."); ok is false when the file holds no whole report of
+// that job.
+func parseReport(text, id string) (adapters.Status, bool) {
+	var report string
+	for _, loc := range reportSubject.FindAllStringSubmatchIndex(text, -1) {
+		if text[loc[2]:loc[3]] == id {
+			report = text[loc[0]:]
 		}
-		if !re.MatchString(line) {
-			return false
-		}
-		seen = true
 	}
-	return seen
+	if report == "" {
+		return adapters.Status{}, false
+	}
+	if strings.Contains(report, "\nSuccessfully completed.") {
+		zero := 0
+		return adapters.Status{State: state.Finished, ExitCode: &zero}, true
+	}
+	m := reportExit.FindStringSubmatch(report)
+	if m == nil {
+		return adapters.Status{}, false
+	}
+	code, _ := strconv.Atoi(m[1])
+	reason := ""
+	if t := reportTerm.FindStringSubmatch(report); t != nil {
+		reason = t[1]
+	}
+	return adapters.Status{State: exitState(reason), ExitCode: &code, Reason: reason}, true
 }

@@ -12,7 +12,7 @@ import (
 // findChunk bounds the job names of one squeue or sacct call.
 const findChunk = 100
 
-// Find implements adapters.Finder: squeue, then sacct for what squeue no
+// Find implements adapters.Executor: squeue, then sacct for what squeue no
 // longer lists, by job name; a job counts only if it runs in the step's
 // workspace and was submitted since the given time (an earlier submission
 // of the same step has the same name and workspace).
