@@ -7,20 +7,28 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/store"
 )
 
-func (a *App) cancel(args []string) error {
-	fs := a.flagSet("cancel", "[-y] DIR...")
-	yes := fs.BoolP("yes", "y", false, "do not ask for confirmation")
-	if err := parse(fs, args); err != nil {
-		return err
+func (a *App) cancelCommand() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:               "cancel [flags] DIR...",
+		Short:             "Cancel studies: their running steps are killed, the rest marked CANCELLED",
+		Example:           "  maestro cancel out/demo\n  maestro cancel -y out/a out/b",
+		Args:              nargs(1, -1, "study directory"),
+		ValidArgsFunction: completeStudies(-1),
 	}
-	if fs.NArg() == 0 {
-		return errors.New("cancel needs at least one study directory")
-	}
-	if !*yes {
+	cmd.RunE = body(func(args []string) error { return a.cancel(yes, args) })
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func (a *App) cancel(yes bool, args []string) error {
+	if !yes {
 		fmt.Fprint(a.Out, "Are you sure? [y|[n]]: ")
 		line, _ := a.In.ReadString('\n')
 		if ans := trimLower(line); ans != "y" && ans != "yes" {
@@ -29,7 +37,7 @@ func (a *App) cancel(args []string) error {
 		}
 	}
 	failed := false
-	for _, dir := range fs.Args() {
+	for _, dir := range args {
 		if err := a.cancelOne(dir); err != nil {
 			failed = true
 			fmt.Fprintln(a.Err, "maestro:", oneLine(err.Error()))

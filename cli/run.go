@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/pgen"
@@ -23,9 +25,18 @@ type runOptions struct {
 	launch                            launchOptions
 }
 
-func (a *App) run(args []string) error {
+func (a *App) runCommand() *cobra.Command {
 	var o runOptions
-	fs := a.flagSet("run", "[options] SPEC")
+	cmd := &cobra.Command{
+		Use:   "run [flags] SPEC",
+		Short: "Write a study from its YAML spec and launch its conductor",
+		Example: "  maestro run -y study.yaml                 # detached; prints the study directory\n" +
+			"  maestro run -fg -y -o out/demo study.yaml # in the foreground, into out/demo",
+		Args:              nargs(1, 1, "exactly one study spec"),
+		ValidArgsFunction: completeFiles("yaml", "yml"),
+	}
+	cmd.RunE = body(func(args []string) error { return a.run(&o, args) })
+	fs := cmd.Flags()
 	fs.IntVarP(&o.attempts, "attempts", "a", 1, "submission attempts (>= 1) before a step is marked FAILED")
 	fs.IntVarP(&o.rlimit, "rlimit", "r", 1, "restarts (>= 0) of a timed-out step with a restart cmd; 0 = unlimited")
 	fs.IntVarP(&o.throttle, "throttle", "t", 0, "max jobs in flight (>= 0); 0 = no limit")
@@ -39,16 +50,16 @@ func (a *App) run(args []string) error {
 	fs.BoolVarP(&o.yes, "autoyes", "y", false, "answer yes to every prompt")
 	fs.BoolVarP(&o.no, "autono", "n", false, "answer no to every prompt")
 	fs.BoolVar(&o.usetmp, "usetmp", false, "write scripts to a temporary directory removed at the end")
-	if err := parse(fs, singleDashLong(args, "fg")); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("run takes exactly one study spec, got %d (see maestro run --help)", fs.NArg())
-	}
+	cmd.RegisterFlagCompletionFunc("pgen", completeFiles("py"))
+	cmd.MarkFlagDirname("out")
+	return cmd
+}
+
+func (a *App) run(o *runOptions, args []string) error {
 	if err := o.check(); err != nil {
-		return err
+		return &usageError{err}
 	}
-	s, err := spec.Load(fs.Arg(0))
+	s, err := spec.Load(args[0])
 	if err != nil {
 		return err
 	}

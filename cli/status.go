@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
 
 	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
@@ -29,9 +30,18 @@ type statusOptions struct {
 // errWatchTTY is the one line --watch prints without a terminal.
 var errWatchTTY = errors.New("--watch needs a terminal; use maestro status or --json")
 
-func (a *App) status(args []string) error {
+func (a *App) statusCommand() *cobra.Command {
 	var o statusOptions
-	fs := a.flagSet("status", "[--layout flat|narrow|legacy] [--disable-theme] [--disable-pager] [--json] DIR... | --watch DIR")
+	cmd := &cobra.Command{
+		Use:   "status [flags] DIR...",
+		Short: "Show the state of each step of one or more studies",
+		Example: "  maestro status out/demo\n" +
+			"  maestro status --watch out/demo   # live; ? shows the keys\n" +
+			"  maestro status --json out/demo | jq .state",
+		ValidArgsFunction: completeStudies(-1),
+	}
+	cmd.RunE = body(func(args []string) error { return a.status(o, args) })
+	fs := cmd.Flags()
 	fs.StringVar(&o.layout, "layout", "flat", "table layout: flat, narrow or legacy")
 	fs.BoolVar(&o.disableTheme, "disable-theme", false, "print without colours")
 	fs.BoolVar(&o.disablePage, "disable-pager", false, "print straight to the terminal, without a pager")
@@ -40,27 +50,29 @@ func (a *App) status(args []string) error {
 	fs.BoolVar(&o.failed, "failed", false, "show each failed step's exit code, reason and the end of its stderr")
 	fs.IntVar(&o.lines, "lines", 10, "with --failed, how many lines of stderr to show")
 	fs.StringVar(&o.apiURL, "api-url", "", "read the study from a conductor's HTTP API (conductor --http URL) instead of a directory")
-	if err := parse(fs, args); err != nil {
-		return err
+	cmd.RegisterFlagCompletionFunc("layout", cobra.FixedCompletions(status.Layouts, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (a *App) status(o statusOptions, args []string) error {
+	render, err := layout(o.layout)
+	if err != nil {
+		return &usageError{err}
 	}
 	if o.watch {
-		return a.watch(fs.Args(), o)
+		return a.watch(args, o)
 	}
 	if o.apiURL != "" {
 		return a.statusAPI(o)
 	}
 	if o.failed {
-		return a.statusFailed(fs.Args(), o.lines)
+		return a.statusFailed(args, o.lines)
 	}
-	if fs.NArg() == 0 {
-		return errors.New("status needs at least one study directory")
+	if len(args) == 0 {
+		return usagef("status needs at least one study directory")
 	}
 	if o.json {
-		return a.statusJSON(fs.Args())
-	}
-	render, err := layout(o.layout)
-	if err != nil {
-		return err
+		return a.statusJSON(args)
 	}
 	tty := isTerminal(a.Out)
 	var theme status.Theme
@@ -68,7 +80,7 @@ func (a *App) status(args []string) error {
 		theme = status.NewTheme(lipgloss.NewRenderer(a.Out))
 	}
 	var buf bytes.Buffer
-	err = a.eachStudy(fs.Args(), func(snap *status.Snapshot) error {
+	err = a.eachStudy(args, func(snap *status.Snapshot) error {
 		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now())}, theme)
 		return nil
 	})
