@@ -8,6 +8,7 @@ import (
 
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
 )
 
@@ -55,6 +56,9 @@ func (a *App) restart(lo launchOptions, only []string, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := lo.prepare(); err != nil {
+		return err
+	}
 	n, err := conductor.Reset(dir, only)
 	if err != nil {
 		return err
@@ -66,7 +70,7 @@ func (a *App) restart(lo launchOptions, only []string, args []string) error {
 	case n == 0:
 		fmt.Fprintf(a.Out, "Resuming %s.\n", dir)
 	default:
-		fmt.Fprintf(a.Out, "Restarting %d steps of %s.\n", n, dir)
+		fmt.Fprintf(a.Out, "Restarting %s of %s.\n", status.Steps(n), dir)
 	}
 	return a.launch(dir, info.Stem, lo)
 }

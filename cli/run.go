@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/pgen"
 	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
 	"github.com/maestro-go/maestro/study"
 )
@@ -98,6 +98,18 @@ func (a *App) run(o *runOptions, args []string) error {
 			return err
 		}
 	}
+	if !o.dry {
+		if err := o.launch.prepare(); err != nil {
+			return err
+		}
+	}
+	if !yes && !o.no {
+		how := "run locally"
+		if t := s.Batch.Type; t != "" && t != "local" {
+			how = "submitted through " + t
+		}
+		fmt.Fprintf(a.Out, "Study '%s': %s, %s, to be written to %s\n", s.Name, status.Steps(len(st.Graph.Nodes)), how, dir)
+	}
 	if o.no || !yes && !a.ask("Would you like to launch the study? [yn] ") {
 		fmt.Fprintln(a.Out, "Opting to quit -- nothing was written.")
 		return nil
@@ -106,7 +118,7 @@ func (a *App) run(o *runOptions, args []string) error {
 		return err
 	}
 	if o.dry {
-		fmt.Fprintf(a.Out, "Dry run: %d steps written to %s\n", len(st.Graph.Nodes), dir)
+		fmt.Fprintf(a.Out, "Dry run: %s written to %s\n", status.Steps(len(st.Graph.Nodes)), dir)
 		return nil
 	}
 	return a.launch(dir, study.Stem(s.Name), o.launch)
@@ -126,8 +138,6 @@ func (o *runOptions) check() error {
 		return errors.New("--pargs needs --pgen: the arguments are for a parameter generator")
 	case o.yes && o.no:
 		return errors.New("choose one of --autoyes and --autono")
-	case o.launch.http != "":
-		return api.CheckAddr(o.launch.http, o.launch.httpRemote)
 	}
 	return nil
 }

@@ -60,6 +60,8 @@ func TestScripts(t *testing.T) {
 			"freeport":  cmdFreePort,
 			"http":      cmdHTTP,
 			"sse":       cmdSSE,
+			"install":   cmdInstall,
+			"holdport":  cmdHoldPort,
 		},
 	})
 }
@@ -180,6 +182,15 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	l.Close()
 }
 
+// holdport NAME: listen on a free port of 127.0.0.1 until the script
+// ends, and set $NAME to it: a port that is taken.
+func cmdHoldPort(ts *testscript.TestScript, neg bool, args []string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { l.Close() })
+	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+}
+
 // http GET|POST URL: print the response body; fail unless it is 2xx.
 func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
@@ -226,4 +237,23 @@ func cmdSSE(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("the stream ended without an end event: %v", sc.Err())
+}
+
+// install DIR: put the maestro under test into DIR (a hard link, else a
+// copy), so that a script can set up what lies beside it.
+func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: install DIR")
+	}
+	from, err := exec.LookPath("maestro")
+	ts.Check(err)
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	to := filepath.Join(dir, "maestro")
+	if os.Link(from, to) == nil {
+		return
+	}
+	data, err := os.ReadFile(from)
+	ts.Check(err)
+	ts.Check(os.WriteFile(to, data, 0o755))
 }

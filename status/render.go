@@ -243,5 +243,13 @@ func Summary(t *Table) string {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n))
 		}
 	}
-	return fmt.Sprintf("Study %s: %d steps (%s)", t.State, len(t.Rows), strings.Join(parts, ", "))
+	return fmt.Sprintf("Study %s: %s (%s)", t.State, Steps(len(t.Rows)), strings.Join(parts, ", "))
+}
+
+// Steps counts steps in words: "1 step", "14 steps".
+func Steps(n int) string {
+	if n == 1 {
+		return "1 step"
+	}
+	return fmt.Sprintf("%d steps", n)
 }

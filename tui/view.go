@@ -232,7 +232,7 @@ func (m *Model) titleLine() string {
 		}
 	}
 	name := "Study " + m.info.Name
-	rest := fmt.Sprintf(" · elapsed %s · %d steps", status.Duration(m.info.Created, end), len(m.steps))
+	rest := fmt.Sprintf(" · elapsed %s · %s", status.Duration(m.info.Created, end), status.Steps(len(m.steps)))
 	if width(name)+3+len(m.studyState)+len(rest) > m.width {
 		return fit(name+" · "+string(m.studyState)+rest, m.width)
 	}
