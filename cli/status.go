@@ -14,6 +14,8 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
 	"github.com/maestro-go/maestro/tui"
@@ -81,7 +83,7 @@ func (a *App) status(o statusOptions, args []string) error {
 	}
 	var buf bytes.Buffer
 	err = a.eachStudy(args, func(snap *status.Snapshot) error {
-		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now())}, theme)
+		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now()), Conductor: snap.Conductor}, theme)
 		return nil
 	})
 	if tty && !o.disablePage && os.Getenv("TERM") != "dumb" {
@@ -119,6 +121,9 @@ func (a *App) eachStudy(dirs []string, fn func(*status.Snapshot) error) error {
 		if err == nil {
 			snap, err = status.ReadSnapshot(s, abs, nil)
 		}
+		if err == nil {
+			snap.Conductor = liveness(abs, snap.State)
+		}
 		if err != nil {
 			failed = true
 			fmt.Fprintf(a.Err, "maestro: %s\n", oneLine(err.Error()))
@@ -149,11 +154,23 @@ func (a *App) watch(dirs []string, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	opt := tui.Options{Now: a.Now}
+	opt := tui.Options{Now: a.Now, Source: tui.StoreSource{Store: s, Dir: abs, Liveness: liveness}}
 	if o.disableTheme {
 		opt.Renderer = lipgloss.NewRenderer(io.Discard) // styles that print plain text
 	}
 	return tui.Run(s, abs, a.Out.(*os.File), opt)
+}
+
+// liveness says whether a conductor drives the study in dir, in state s
+// (see status.Snapshot.Conductor).
+func liveness(dir string, s state.Study) string {
+	switch {
+	case conductor.Running(dir) != 0:
+		return status.ConductorRunning
+	case s == state.StudyRunning:
+		return status.ConductorGone
+	}
+	return status.ConductorNone
 }
 
 // openStatusStudy opens the study in dir, returning its absolute path.

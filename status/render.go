@@ -14,9 +14,10 @@ import (
 
 // Table is one study's status, ready to render.
 type Table struct {
-	Title string // the study's absolute path
-	State state.Study
-	Rows  []Row
+	Title     string // the study's absolute path
+	State     state.Study
+	Rows      []Row
+	Conductor string // as Snapshot.Conductor
 }
 
 // Layouts names the table layouts.
@@ -121,7 +122,9 @@ func pad(s string, w int) string {
 
 // Flat writes the table with box-drawing borders, one row per step.
 func Flat(w io.Writer, t *Table, th Theme) {
-	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
+	c := *t
+	c.Rows = displayable(t.Rows)
+	t = &c
 	ncol := len(tableColumns)
 	wd := widths(t.Rows, ncol, 0)
 	var b strings.Builder
@@ -169,7 +172,9 @@ func Flat(w io.Writer, t *Table, th Theme) {
 // Legacy writes the Python tool's plain layout: a rule, the path, a rule,
 // and columns separated by two blanks with numbers right-aligned.
 func Legacy(w io.Writer, t *Table, th Theme) {
-	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
+	c := *t
+	c.Rows = displayable(t.Rows)
+	t = &c
 	ncol := len(tableColumns)
 	wd := widths(t.Rows, ncol, 2)
 	total := 2 * (ncol - 1)
@@ -209,7 +214,9 @@ func Legacy(w io.Writer, t *Table, th Theme) {
 // Narrow writes each step as a block of name: value lines, for terminals
 // too narrow for a row per step.
 func Narrow(w io.Writer, t *Table, th Theme) {
-	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
+	c := *t
+	c.Rows = displayable(t.Rows)
+	t = &c
 	var b strings.Builder
 	b.WriteString(th.style(th.title, "Study: "+t.Title) + "\n")
 	label := 0
@@ -243,7 +250,12 @@ func Summary(t *Table) string {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n))
 		}
 	}
-	return fmt.Sprintf("Study %s: %s (%s)", t.State, Steps(len(t.Rows)), strings.Join(parts, ", "))
+	line := fmt.Sprintf("Study %s: %s (%s)", t.State, Steps(len(t.Rows)), strings.Join(parts, ", "))
+	if t.Conductor == ConductorGone {
+		line = fmt.Sprintf("Study %s, but its conductor is gone: %s (%s)\n%s", t.State, Steps(len(t.Rows)),
+			strings.Join(parts, ", "), ResumeHint(t.Title))
+	}
+	return line
 }
 
 // Steps counts steps in words: "1 step", "14 steps".
