@@ -27,7 +27,7 @@ type Changes struct {
 	State     state.Study
 	Conductor string // as status.Snapshot.Conductor
 	Seq       uint64
-	Updates []StepUpdate
+	Updates   []StepUpdate
 }
 
 // Reload replaces everything the view holds: the event feed jumped (the
