@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/rogpeppe/go-internal/testscript"
 	bolt "go.etcd.io/bbolt"
 
@@ -62,6 +64,7 @@ func TestScripts(t *testing.T) {
 			"sse":       cmdSSE,
 			"install":   cmdInstall,
 			"holdport":  cmdHoldPort,
+			"screen":    cmdScreen,
 		},
 	})
 }
@@ -189,6 +192,31 @@ func cmdHoldPort(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(func() { l.Close() })
 	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+}
+
+// screen FILE COLS ROWS REGEXP: FILE is what a terminal of COLS x ROWS
+// showed (escape sequences and carriage returns are dropped): no line is
+// wider than COLS, and REGEXP matches one of the first ROWS lines.
+func cmdScreen(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: screen FILE COLS ROWS REGEXP")
+	}
+	cols, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	rows, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	re := regexp.MustCompile(args[3])
+	text := strings.ReplaceAll(ansi.Strip(ts.ReadFile(args[0])), "\r", "")
+	found := false
+	for k, l := range strings.Split(text, "\n") {
+		if w := ansi.StringWidth(l); w > cols {
+			ts.Fatalf("line %d is %d columns wide, more than %d: %q", k+1, w, cols, l)
+		}
+		found = found || k < rows && re.MatchString(l)
+	}
+	if !found {
+		ts.Fatalf("no match for %q in the first %d lines", args[3], rows)
+	}
 }
 
 // http GET|POST URL: print the response body; fail unless it is 2xx.

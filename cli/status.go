@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
@@ -81,17 +83,41 @@ func (a *App) status(o statusOptions, args []string) error {
 	if tty && !o.disableTheme && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
 		theme = status.NewTheme(lipgloss.NewRenderer(a.Out))
 	}
+	cols, rows := 0, 0
+	if tty {
+		cols, rows, _ = term.GetSize(a.Out.(*os.File).Fd())
+	}
 	var buf bytes.Buffer
 	err = a.eachStudy(args, func(snap *status.Snapshot) error {
-		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now()), Conductor: snap.Conductor}, theme)
+		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now()),
+			Conductor: snap.Conductor, Width: cols}, theme)
 		return nil
 	})
-	if tty && !o.disablePage && os.Getenv("TERM") != "dumb" {
+	if tty && !o.disablePage && os.Getenv("TERM") != "dumb" && !fits(buf.Bytes(), cols, rows) {
 		page(buf.Bytes(), a.Out)
 	} else {
 		a.Out.Write(buf.Bytes())
 	}
 	return err
+}
+
+// fits reports whether text fits a terminal of cols x rows whole, with a
+// line to spare for the prompt: then it needs no pager (as less -F
+// decides).
+func fits(text []byte, cols, rows int) bool {
+	if cols <= 0 || rows <= 0 {
+		return false
+	}
+	lines := strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
+	if len(lines) > rows-1 {
+		return false
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > cols {
+			return false
+		}
+	}
+	return true
 }
 
 // layout returns the renderer of a --layout name.
@@ -143,9 +169,9 @@ func (a *App) eachStudy(dirs []string, fn func(*status.Snapshot) error) error {
 func (a *App) watch(dirs []string, o statusOptions) error {
 	switch {
 	case o.json:
-		return errors.New("--watch and --json do not go together; --json prints once")
+		return usagef("--watch and --json do not go together; --json prints once")
 	case len(dirs) != 1:
-		return errors.New("--watch shows one study: give one study directory")
+		return usagef("--watch shows one study: give one study directory")
 	}
 	if !isTerminal(a.Out) || os.Getenv("TERM") == "dumb" {
 		return errWatchTTY
@@ -197,13 +223,19 @@ func isTerminal(w io.Writer) bool {
 	return ok && isatty.IsTerminal(f.Fd())
 }
 
-// page shows text through $PAGER (else less -R), falling back to printing.
+// page shows text through $PAGER (else less), falling back to printing.
+// Unless $LESS says otherwise, less runs as git runs it, with FRX: it quits
+// when the text fits one screen, keeps colours, and leaves the text on the
+// screen when it ends.
 func page(text []byte, out io.Writer) {
 	pager := os.Getenv("PAGER")
 	if pager == "" {
-		pager = "less -R"
+		pager = "less"
 	}
 	cmd := exec.Command("sh", "-c", pager)
+	if _, set := os.LookupEnv("LESS"); !set {
+		cmd.Env = append(os.Environ(), "LESS=FRX")
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(text), out, os.Stderr
 	if err := cmd.Run(); err != nil {
 		out.Write(text)
