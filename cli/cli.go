@@ -25,7 +25,6 @@ const (
 	ExitUsage     = 2 // a wrong flag or argument (as argparse exits)
 	ExitFailure   = 2 // run -fg: the study ended in FAILURE
 	ExitCancelled = 3 // run -fg: the study ended CANCELLED
-	ExitInterrupt = 130
 )
 
 // Version is the maestro version; the conductor reports the same one,
