@@ -132,6 +132,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	snap.Conductor = status.ConductorRunning // the conductor serves the API
 	status.WriteJSON(w, snap, time.Now())
 }
 

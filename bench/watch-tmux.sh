@@ -3,7 +3,8 @@
 # study of a few sleeping steps (one fails), show it live in a detached
 # tmux session of fixed size, read the screen a few times, check that the
 # header and the states change, filter, open the failed step's detail,
-# quit with q and check that the view exited cleanly. Then check that
+# show the keys with ?, shrink the terminal to 80x24 and check that every
+# line fits, quit with q and check that the view exited cleanly. Then check that
 # --watch refuses a dumb terminal and a pipe. Exits non-zero on any failed
 # check. Usage: bench/watch-tmux.sh
 set -uo pipefail
@@ -86,7 +87,7 @@ first=$(screen)
 if grep -Eq 'nap_T\.1 +[0-9]+ +(RUNNING|PENDING|FINISHED)' <<<"$first"; then
 	pass "the table shows the steps"
 else
-	fail "no step rows"
+	fail "no step rows: $first"
 fi
 grep -q 'rows 1-5 of 5' <<<"$first" && pass "five rows" || fail "not five rows"
 
@@ -111,6 +112,24 @@ if wait_for 'name "nap_"' 3 && [ "$(screen | grep -Ec '^(  |▸ )nap_T')" = 3 ];
 else
 	fail "the name filter"
 fi
+
+# ? shows every key; any key goes back to the table.
+tmux send-keys -t "$session" Escape
+sleep 0.3
+tmux send-keys -t "$session" '?'
+if wait_for 'filter by name \(enter keeps it' 3 && screen | grep -q 'any key: back to the table'; then
+	pass "? shows the keys"
+else
+	fail "? did not show the keys"
+fi
+tmux send-keys -t "$session" j
+if wait_for '^  Step Name' 3; then pass "a key goes back to the table"; else fail "no table after the help"; fi
+
+# At 80 columns every line fits and the key line is whole.
+tmux resize-window -t "$session" -x 80 -y 24 2>/dev/null || tmux resize-pane -t "$session" -x 80 -y 24
+if wait_for '\? help · q quit' 3; then pass "the key line fits 80 columns whole"; else fail "key line at 80: $(screen | tail -1)"; fi
+wide=$(screen | awk '{ if (length($0) > 80) n++ } END { print n+0 }')
+[ "$wide" = 0 ] && pass "no line wider than 80 columns" || fail "$wide lines wider than 80 columns"
 
 tmux send-keys -t "$session" q
 for _ in $(seq 50); do

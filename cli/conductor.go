@@ -8,39 +8,48 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
 	"github.com/maestro-go/maestro/conductor"
 )
 
 // ConductorMain runs the conductor command: `conductor [-t N] [-d N] DIR`.
-// Its exit status is the study's end: 0 FINISHED, 2 FAILURE, 3 CANCELLED.
+// Its exit status is the study's end: 0 FINISHED, 2 FAILURE, 3 CANCELLED;
+// 1 when it could not drive the study, 2 for a wrong flag or argument.
 func ConductorMain(args []string, out, errw io.Writer) int {
-	fs := pflag.NewFlagSet("conductor", pflag.ContinueOnError)
-	fs.SetOutput(errw)
-	sleep := fs.IntP("sleeptime", "t", 0, "seconds between scheduler checks (default: the study's setting)")
-	level := fs.IntP("debug_lvl", "d", LevelInfo, "log level: 1 debug ... 5 critical")
-	fs.DurationVar(&conductor.CommandLimit, "scheduler-timeout", conductor.CommandLimit, "how long one scheduler command may take before it is killed and retried")
-	httpAddr := fs.String("http", "", "serve the HTTP API on HOST:PORT (loopback only, unless --http-remote)")
-	httpRemote := fs.Bool("http-remote", false, "allow --http on a non-loopback address (the API has no authentication)")
-	fs.Usage = func() { fmt.Fprintf(errw, "usage: conductor [-t N] [-d N] DIR\n%s", fs.FlagUsages()) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return ExitOK
+	var o conductor.Options
+	level := LevelInfo
+	cmd := &cobra.Command{
+		Use:   "conductor [flags] DIR",
+		Short: "Drive one written study to its end (maestro run starts it detached)",
+		Example: "  conductor out/demo              # resume a study in the foreground\n" +
+			"  conductor --http :0 out/demo    # and serve its HTTP API",
+		Version: Version,
+		Args:    nargs(1, 1, "one study directory"),
+	}
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		defer stop()
+		o.Dir, o.Out, o.Debug = args[0], out, level <= LevelDebug
+		end, err := conductor.Run(ctx, o)
+		if err != nil {
+			return &ranError{err}
 		}
-		return ExitError
+		if code := exitCode(end); code != ExitOK {
+			return &ranError{&exitError{code: code, err: errors.New("")}}
+		}
+		return nil
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return ExitError
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-	end, err := conductor.Run(ctx, conductor.Options{Dir: fs.Arg(0), SleepSecs: *sleep, Out: out, Debug: *level <= LevelDebug,
-		HTTP: *httpAddr, HTTPRemote: *httpRemote})
-	if err != nil {
-		fmt.Fprintln(errw, "conductor:", oneLine(err.Error()))
-		return ExitError
-	}
-	return exitCode(end)
+	fs := cmd.Flags()
+	fs.IntVarP(&o.SleepSecs, "sleeptime", "t", 0, "seconds between scheduler checks (default: the study's setting)")
+	fs.IntVarP(&level, "debug_lvl", "d", LevelInfo, "log level: 1 debug ... 5 critical")
+	fs.DurationVar(&conductor.CommandLimit, "scheduler-timeout", conductor.CommandLimit, "how long one scheduler command may take before it is killed and retried")
+	fs.StringVar(&o.HTTP, "http", "", "serve the HTTP API on HOST:PORT (loopback only, unless --http-remote)")
+	fs.BoolVar(&o.HTTPRemote, "http-remote", false, "allow --http on a non-loopback address (the API has no authentication)")
+	cmd.SetVersionTemplate(fmt.Sprintf("%s\n", conductorVersion))
+	return execute(cmd, args, out, errw)
 }
+
+// conductorVersion is what `conductor --version` prints: maestro checks it
+// before starting a conductor binary, to be sure it starts its own.
+var conductorVersion = "conductor " + Version + " (maestro-go)"

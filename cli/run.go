@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/maestro-go/maestro/api"
+	"github.com/spf13/cobra"
+
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/pgen"
 	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
 	"github.com/maestro-go/maestro/study"
 )
@@ -22,9 +24,18 @@ type runOptions struct {
 	launch                            launchOptions
 }
 
-func (a *App) run(args []string) error {
+func (a *App) runCommand() *cobra.Command {
 	var o runOptions
-	fs := a.flagSet("run", "[options] SPEC")
+	cmd := &cobra.Command{
+		Use:   "run [flags] SPEC",
+		Short: "Write a study from its YAML spec and launch its conductor",
+		Example: "  maestro run -y study.yaml                 # detached; prints the study directory\n" +
+			"  maestro run -fg -y -o out/demo study.yaml # in the foreground, into out/demo",
+		Args:              nargs(1, 1, "exactly one study spec"),
+		ValidArgsFunction: completeFiles("yaml", "yml"),
+	}
+	cmd.RunE = body(func(args []string) error { return a.run(&o, args) })
+	fs := cmd.Flags()
 	fs.IntVarP(&o.attempts, "attempts", "a", 1, "submission attempts (>= 1) before a step is marked FAILED")
 	fs.IntVarP(&o.rlimit, "rlimit", "r", 1, "restarts (>= 0) of a timed-out step with a restart cmd; 0 = unlimited")
 	fs.IntVarP(&o.throttle, "throttle", "t", 0, "max jobs in flight (>= 0); 0 = no limit")
@@ -38,16 +49,16 @@ func (a *App) run(args []string) error {
 	fs.BoolVarP(&o.yes, "autoyes", "y", false, "answer yes to every prompt")
 	fs.BoolVarP(&o.no, "autono", "n", false, "answer no to every prompt")
 	fs.BoolVar(&o.usetmp, "usetmp", false, "write scripts to a temporary directory removed at the end")
-	if err := parse(fs, singleDashLong(args, "fg")); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("run takes exactly one study spec, got %d (see maestro run --help)", fs.NArg())
-	}
+	cmd.RegisterFlagCompletionFunc("pgen", completeFiles("py"))
+	cmd.MarkFlagDirname("out")
+	return cmd
+}
+
+func (a *App) run(o *runOptions, args []string) error {
 	if err := o.check(); err != nil {
-		return err
+		return &usageError{err}
 	}
-	s, err := spec.Load(fs.Arg(0))
+	s, err := spec.Load(args[0])
 	if err != nil {
 		return err
 	}
@@ -77,33 +88,53 @@ func (a *App) run(args []string) error {
 		a.Log.Warnf("%s", w)
 	}
 	yes := o.yes || o.dry
-	unlock, err := study.LockParent(dir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	o.launch.started = unlock // once the conductor holds the new study
-	if st.Exists() {
-		if err := st.CheckReplace(fs.Arg(0), o.pgen); err != nil {
+	replace := st.Exists()
+	if replace {
+		if err := st.CheckReplace(args[0], o.pgen); err != nil {
 			return err
 		}
 		if o.no || !yes && !a.ask("Output path already exists. Would you like to overwrite it? [yn] ") {
 			fmt.Fprintln(a.Out, "Opting to quit -- not cleaning up old out path.")
 			return nil
 		}
-		if err := removeStudy(st); err != nil {
+	}
+	if !o.dry {
+		if err := o.launch.prepare(); err != nil {
 			return err
 		}
+	}
+	if !yes && !o.no {
+		how := "run locally"
+		if t := s.Batch.Type; t != "" && t != "local" {
+			how = "submitted through " + t
+		}
+		fmt.Fprintf(a.Out, "Study '%s': %s, %s, to be written to %s\n", s.Name, status.Steps(len(st.Graph.Nodes)), how, dir)
 	}
 	if o.no || !yes && !a.ask("Would you like to launch the study? [yn] ") {
 		fmt.Fprintln(a.Out, "Opting to quit -- nothing was written.")
 		return nil
 	}
+	// From here until the new study's conductor holds it, no other run
+	// writes into the same parent directory.
+	unlock, err := study.LockParent(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	o.launch.started = unlock
+	switch {
+	case st.Exists() && !replace:
+		return fmt.Errorf("%s appeared while this run was asking; refusing to replace it", dir)
+	case st.Exists():
+		if err := removeStudy(st, args[0], o.pgen); err != nil {
+			return err
+		}
+	}
 	if err := st.Write(a.Environ()); err != nil {
 		return err
 	}
 	if o.dry {
-		fmt.Fprintf(a.Out, "Dry run: %d steps written to %s\n", len(st.Graph.Nodes), dir)
+		fmt.Fprintf(a.Out, "Dry run: %s written to %s\n", status.Steps(len(st.Graph.Nodes)), dir)
 		return nil
 	}
 	return a.launch(dir, study.Stem(s.Name), o.launch)
@@ -123,8 +154,6 @@ func (o *runOptions) check() error {
 		return errors.New("--pargs needs --pgen: the arguments are for a parameter generator")
 	case o.yes && o.no:
 		return errors.New("choose one of --autoyes and --autono")
-	case o.launch.http != "":
-		return api.CheckAddr(o.launch.http, o.launch.httpRemote)
 	}
 	return nil
 }
@@ -150,11 +179,11 @@ func singleDashLong(args []string, names ...string) []string {
 
 // removeStudy deletes an existing study the user chose to overwrite,
 // refusing while a conductor is driving it.
-func removeStudy(st *study.Study) error {
+func removeStudy(st *study.Study, inputs ...string) error {
 	if pid := conductor.Running(st.Dir); pid != 0 {
 		return fmt.Errorf("%s is being run by conductor pid %d; cancel it first (maestro cancel %s)", st.Dir, pid, st.Dir)
 	}
-	return st.Remove()
+	return st.Remove(inputs...)
 }
 
 // parsePargs splits KEY:VALUE pairs at the first colon, stripping both.

@@ -10,11 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/rogpeppe/go-internal/testscript"
 	bolt "go.etcd.io/bbolt"
 
@@ -60,6 +62,9 @@ func TestScripts(t *testing.T) {
 			"freeport":  cmdFreePort,
 			"http":      cmdHTTP,
 			"sse":       cmdSSE,
+			"install":   cmdInstall,
+			"holdport":  cmdHoldPort,
+			"screen":    cmdScreen,
 		},
 	})
 }
@@ -180,6 +185,40 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	l.Close()
 }
 
+// holdport NAME: listen on a free port of 127.0.0.1 until the script
+// ends, and set $NAME to it: a port that is taken.
+func cmdHoldPort(ts *testscript.TestScript, neg bool, args []string) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { l.Close() })
+	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+}
+
+// screen FILE COLS ROWS REGEXP: FILE is what a terminal of COLS x ROWS
+// showed (escape sequences and carriage returns are dropped): no line is
+// wider than COLS, and REGEXP matches one of the first ROWS lines.
+func cmdScreen(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: screen FILE COLS ROWS REGEXP")
+	}
+	cols, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	rows, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	re := regexp.MustCompile(args[3])
+	text := strings.ReplaceAll(ansi.Strip(ts.ReadFile(args[0])), "\r", "")
+	found := false
+	for k, l := range strings.Split(text, "\n") {
+		if w := ansi.StringWidth(l); w > cols {
+			ts.Fatalf("line %d is %d columns wide, more than %d: %q", k+1, w, cols, l)
+		}
+		found = found || k < rows && re.MatchString(l)
+	}
+	if !found {
+		ts.Fatalf("no match for %q in the first %d lines", args[3], rows)
+	}
+}
+
 // http GET|POST URL: print the response body; fail unless it is 2xx.
 func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
@@ -226,4 +265,23 @@ func cmdSSE(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("the stream ended without an end event: %v", sc.Err())
+}
+
+// install DIR: put the maestro under test into DIR (a hard link, else a
+// copy), so that a script can set up what lies beside it.
+func cmdInstall(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: install DIR")
+	}
+	from, err := exec.LookPath("maestro")
+	ts.Check(err)
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	to := filepath.Join(dir, "maestro")
+	if os.Link(from, to) == nil {
+		return
+	}
+	data, err := os.ReadFile(from)
+	ts.Check(err)
+	ts.Check(os.WriteFile(to, data, 0o755))
 }

@@ -11,8 +11,13 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
 	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
 
+	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
 	"github.com/maestro-go/maestro/tui"
@@ -29,9 +34,18 @@ type statusOptions struct {
 // errWatchTTY is the one line --watch prints without a terminal.
 var errWatchTTY = errors.New("--watch needs a terminal; use maestro status or --json")
 
-func (a *App) status(args []string) error {
+func (a *App) statusCommand() *cobra.Command {
 	var o statusOptions
-	fs := a.flagSet("status", "[--layout flat|narrow|legacy] [--disable-theme] [--disable-pager] [--json] DIR... | --watch DIR")
+	cmd := &cobra.Command{
+		Use:   "status [flags] DIR...",
+		Short: "Show the state of each step of one or more studies",
+		Example: "  maestro status out/demo\n" +
+			"  maestro status --watch out/demo   # live; ? shows the keys\n" +
+			"  maestro status --json out/demo | jq .state",
+		ValidArgsFunction: completeStudies(-1),
+	}
+	cmd.RunE = body(func(args []string) error { return a.status(o, args) })
+	fs := cmd.Flags()
 	fs.StringVar(&o.layout, "layout", "flat", "table layout: flat, narrow or legacy")
 	fs.BoolVar(&o.disableTheme, "disable-theme", false, "print without colours")
 	fs.BoolVar(&o.disablePage, "disable-pager", false, "print straight to the terminal, without a pager")
@@ -40,44 +54,70 @@ func (a *App) status(args []string) error {
 	fs.BoolVar(&o.failed, "failed", false, "show each failed step's exit code, reason and the end of its stderr")
 	fs.IntVar(&o.lines, "lines", 10, "with --failed, how many lines of stderr to show")
 	fs.StringVar(&o.apiURL, "api-url", "", "read the study from a conductor's HTTP API (conductor --http URL) instead of a directory")
-	if err := parse(fs, args); err != nil {
-		return err
+	cmd.RegisterFlagCompletionFunc("layout", cobra.FixedCompletions(status.Layouts, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (a *App) status(o statusOptions, args []string) error {
+	render, err := layout(o.layout)
+	if err != nil {
+		return &usageError{err}
 	}
 	if o.watch {
-		return a.watch(fs.Args(), o)
+		return a.watch(args, o)
 	}
 	if o.apiURL != "" {
 		return a.statusAPI(o)
 	}
 	if o.failed {
-		return a.statusFailed(fs.Args(), o.lines)
+		return a.statusFailed(args, o.lines)
 	}
-	if fs.NArg() == 0 {
-		return errors.New("status needs at least one study directory")
+	if len(args) == 0 {
+		return usagef("status needs at least one study directory")
 	}
 	if o.json {
-		return a.statusJSON(fs.Args())
-	}
-	render, err := layout(o.layout)
-	if err != nil {
-		return err
+		return a.statusJSON(args)
 	}
 	tty := isTerminal(a.Out)
 	var theme status.Theme
 	if tty && !o.disableTheme && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
 		theme = status.NewTheme(lipgloss.NewRenderer(a.Out))
 	}
+	cols, rows := 0, 0
+	if tty {
+		cols, rows, _ = term.GetSize(a.Out.(*os.File).Fd())
+	}
 	var buf bytes.Buffer
-	err = a.eachStudy(fs.Args(), func(snap *status.Snapshot) error {
-		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now())}, theme)
+	err = a.eachStudy(args, func(snap *status.Snapshot) error {
+		render(&buf, &status.Table{Title: snap.Dir, State: snap.State, Rows: status.Rows(snap, a.Now()),
+			Conductor: snap.Conductor, Width: cols}, theme)
 		return nil
 	})
-	if tty && !o.disablePage && os.Getenv("TERM") != "dumb" {
+	if tty && !o.disablePage && os.Getenv("TERM") != "dumb" && !fits(buf.Bytes(), cols, rows) {
 		page(buf.Bytes(), a.Out)
 	} else {
 		a.Out.Write(buf.Bytes())
 	}
 	return err
+}
+
+// fits reports whether text fits a terminal of cols x rows whole, with a
+// line to spare for the prompt: then it needs no pager (as less -F
+// decides).
+func fits(text []byte, cols, rows int) bool {
+	if cols <= 0 || rows <= 0 {
+		return false
+	}
+	lines := strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
+	if len(lines) > rows-1 {
+		return false
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > cols {
+			return false
+		}
+	}
+	return true
 }
 
 // layout returns the renderer of a --layout name.
@@ -107,6 +147,9 @@ func (a *App) eachStudy(dirs []string, fn func(*status.Snapshot) error) error {
 		if err == nil {
 			snap, err = status.ReadSnapshot(s, abs, nil)
 		}
+		if err == nil {
+			snap.Conductor = liveness(abs, snap.State)
+		}
 		if err != nil {
 			failed = true
 			fmt.Fprintf(a.Err, "maestro: %s\n", oneLine(err.Error()))
@@ -126,9 +169,9 @@ func (a *App) eachStudy(dirs []string, fn func(*status.Snapshot) error) error {
 func (a *App) watch(dirs []string, o statusOptions) error {
 	switch {
 	case o.json:
-		return errors.New("--watch and --json do not go together; --json prints once")
+		return usagef("--watch and --json do not go together; --json prints once")
 	case len(dirs) != 1:
-		return errors.New("--watch shows one study: give one study directory")
+		return usagef("--watch shows one study: give one study directory")
 	}
 	if !isTerminal(a.Out) || os.Getenv("TERM") == "dumb" {
 		return errWatchTTY
@@ -137,11 +180,23 @@ func (a *App) watch(dirs []string, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	opt := tui.Options{Now: a.Now}
+	opt := tui.Options{Now: a.Now, Source: tui.StoreSource{Store: s, Dir: abs, Liveness: liveness}}
 	if o.disableTheme {
 		opt.Renderer = lipgloss.NewRenderer(io.Discard) // styles that print plain text
 	}
 	return tui.Run(s, abs, a.Out.(*os.File), opt)
+}
+
+// liveness says whether a conductor drives the study in dir, in state s
+// (see status.Snapshot.Conductor).
+func liveness(dir string, s state.Study) string {
+	switch {
+	case conductor.Running(dir) != 0:
+		return status.ConductorRunning
+	case s == state.StudyRunning:
+		return status.ConductorGone
+	}
+	return status.ConductorNone
 }
 
 // openStatusStudy opens the study in dir, returning its absolute path.
@@ -168,13 +223,19 @@ func isTerminal(w io.Writer) bool {
 	return ok && isatty.IsTerminal(f.Fd())
 }
 
-// page shows text through $PAGER (else less -R), falling back to printing.
+// page shows text through $PAGER (else less), falling back to printing.
+// Unless $LESS says otherwise, less runs as git runs it, with FRX: it quits
+// when the text fits one screen, keeps colours, and leaves the text on the
+// screen when it ends.
 func page(text []byte, out io.Writer) {
 	pager := os.Getenv("PAGER")
 	if pager == "" {
-		pager = "less -R"
+		pager = "less"
 	}
 	cmd := exec.Command("sh", "-c", pager)
+	if _, set := os.LookupEnv("LESS"); !set {
+		cmd.Env = append(os.Environ(), "LESS=FRX")
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(text), out, os.Stderr
 	if err := cmd.Run(); err != nil {
 		out.Write(text)

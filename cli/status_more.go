@@ -64,8 +64,12 @@ func orDash(s string) string {
 
 // statusAPI reads a study from a conductor's HTTP API.
 func (a *App) statusAPI(o statusOptions) error {
+	base := strings.TrimSuffix(o.apiURL, "/")
+	if !strings.Contains(base, "://") { // HOST:PORT, as given to --http
+		base = "http://" + base
+	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	resp, err := client.Get(strings.TrimSuffix(o.apiURL, "/") + "/api/v1/state")
+	resp, err := client.Get(base + "/api/v1/state")
 	if err != nil {
 		return fmt.Errorf("cannot reach the conductor's API: %v", err)
 	}

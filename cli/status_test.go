@@ -135,6 +135,8 @@ func TestStatusWatchNeedsTerminal(t *testing.T) {
 	}
 }
 
+// TestStatusWatchUsage: wrong arguments exit 2, naming what is wrong
+// above the usage.
 func TestStatusWatchUsage(t *testing.T) {
 	study := dryRun(t)
 	for _, c := range []struct {
@@ -147,7 +149,7 @@ func TestStatusWatchUsage(t *testing.T) {
 		{[]string{"status", "--json"}, "maestro: status needs at least one study directory\n"},
 	} {
 		code, out, errOut := runMaestro(c.args...)
-		if code != ExitError || out != "" || errOut != c.want {
+		if code != ExitUsage || out != "" || !strings.HasPrefix(errOut, c.want+"usage: maestro status [flags] DIR...\n") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, code, out, errOut, c.want)
 		}
 	}

@@ -7,21 +7,34 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/maestro-go/maestro/store"
 )
 
-func (a *App) update(args []string) error {
-	fs := a.flagSet("update", "[--throttle N] [--rlimit N] [--sleep N] DIR...")
-	throttle := fs.IntSlice("throttle", nil, "max jobs in flight (0 = no limit); one value, or one per directory")
-	rlimit := fs.IntSlice("rlimit", nil, "restart limit (0 = unlimited); one value, or one per directory")
-	sleep := fs.IntSlice("sleep", nil, "seconds between scheduler checks; one value, or one per directory")
-	if err := parse(fs, args); err != nil {
-		return err
+// updateOptions are the flags of `maestro update`.
+type updateOptions struct{ throttle, rlimit, sleep []int }
+
+func (a *App) updateCommand() *cobra.Command {
+	var o updateOptions
+	cmd := &cobra.Command{
+		Use:   "update [flags] DIR...",
+		Short: "Change the throttle, restart limit or sleep of studies, running or not",
+		Example: "  maestro update --throttle 8 out/demo\n" +
+			"  maestro update out/demo            # asks, showing the current values",
+		Args:              nargs(1, -1, "study directory"),
+		ValidArgsFunction: completeStudies(-1),
 	}
-	dirs := fs.Args()
-	if len(dirs) == 0 {
-		return errors.New("update needs at least one study directory")
-	}
+	cmd.RunE = body(func(args []string) error { return a.update(o, args) })
+	fs := cmd.Flags()
+	fs.IntSliceVar(&o.throttle, "throttle", nil, "max jobs in flight (0 = no limit); one value, or one per directory")
+	fs.IntSliceVar(&o.rlimit, "rlimit", nil, "restart limit (0 = unlimited); one value, or one per directory")
+	fs.IntSliceVar(&o.sleep, "sleep", nil, "seconds between scheduler checks; one value, or one per directory")
+	return cmd
+}
+
+func (a *App) update(o updateOptions, dirs []string) error {
+	throttle, rlimit, sleep := &o.throttle, &o.rlimit, &o.sleep
 	reqs := make([]store.Request, len(dirs))
 	for _, f := range []struct {
 		name string
@@ -33,7 +46,7 @@ func (a *App) update(args []string) error {
 		{"sleep", *sleep, func(r *store.Request, v *int) { r.Sleep = v }},
 	} {
 		if len(f.vals) != 0 && len(f.vals) != 1 && len(f.vals) != len(dirs) {
-			return fmt.Errorf("--%s takes one value or one per directory (%d directories, %d values)", f.name, len(dirs), len(f.vals))
+			return usagef("--%s takes one value or one per directory (%d directories, %d values)", f.name, len(dirs), len(f.vals))
 		}
 		for i := range dirs {
 			if len(f.vals) == 0 {
@@ -41,7 +54,7 @@ func (a *App) update(args []string) error {
 			}
 			v := f.vals[min(i, len(f.vals)-1)]
 			if v < 0 {
-				return fmt.Errorf("--%s must be 0 or more", f.name)
+				return usagef("--%s must be 0 or more", f.name)
 			}
 			f.set(&reqs[i], &v)
 		}

@@ -27,6 +27,23 @@ type Snapshot struct {
 	State  state.Study
 	Steps  []store.StepInfo
 	Status []store.StepStatus
+	// Conductor is whether a conductor drives the study: ConductorRunning,
+	// ConductorGone (the study is RUNNING but its conductor died) or
+	// ConductorNone; "" when the reader did not look.
+	Conductor string
+}
+
+// What Snapshot.Conductor says.
+const (
+	ConductorRunning = "running"
+	ConductorGone    = "gone"
+	ConductorNone    = "none"
+)
+
+// ResumeHint is the line that tells how to resume a study whose conductor
+// is gone.
+func ResumeHint(dir string) string {
+	return "Its conductor is gone (killed, or its node rebooted); resume the study with: maestro restart " + dir
 }
 
 // ReadSnapshot reads a study. Step descriptions never change after
@@ -187,7 +204,13 @@ func WriteJSON(w io.Writer, snap *Snapshot, now time.Time) error {
 			}
 		}
 	}
-	b = append(b, "]}\n"...)
+	b = append(b, `],"conductor":`...)
+	if snap.Conductor == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, snap.Conductor)
+	}
+	b = append(b, "}\n"...)
 	e.flush(b)
 	return e.err
 }

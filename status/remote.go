@@ -40,6 +40,7 @@ type Document struct {
 			Value string `json:"value"`
 		} `json:"params"`
 	} `json:"steps"`
+	Conductor *string `json:"conductor"`
 }
 
 // TableFromJSON reads a `status --json` document (as the conductor's HTTP
@@ -53,6 +54,9 @@ func TableFromJSON(r io.Reader) (*Table, error) {
 		return nil, fmt.Errorf("the study's JSON has schema %d; this maestro reads schema %d", doc.Schema, JSONSchema)
 	}
 	t := &Table{Title: doc.Path, State: state.Study(doc.State), Rows: make([]Row, len(doc.Steps))}
+	if doc.Conductor != nil {
+		t.Conductor = *doc.Conductor
+	}
 	for i, s := range doc.Steps {
 		r := &t.Rows[i]
 		r[colName], r[colWorkspace], r[colState] = s.Name, s.Workspace, s.State

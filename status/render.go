@@ -3,6 +3,7 @@ package status
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,9 +15,11 @@ import (
 
 // Table is one study's status, ready to render.
 type Table struct {
-	Title string // the study's absolute path
-	State state.Study
-	Rows  []Row
+	Title     string // the study's absolute path
+	State     state.Study
+	Rows      []Row
+	Conductor string // as Snapshot.Conductor
+	Width     int    // the terminal's columns to fit (Flat); 0: no limit
 }
 
 // Layouts names the table layouts.
@@ -119,21 +122,80 @@ func pad(s string, w int) string {
 	return s + strings.Repeat(" ", max(0, w-runewidth.StringWidth(s)))
 }
 
-// Flat writes the table with box-drawing borders, one row per step.
+// Flat writes the table with box-drawing borders, one row per step. With
+// t.Width set, it fits that many columns: headers wrap at their spaces,
+// the columns of dropOrder give way in turn (a note under the table names
+// them), and as a last resort the widest columns narrow, their cells
+// wrapping onto more lines.
 func Flat(w io.Writer, t *Table, th Theme) {
-	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
-	ncol := len(tableColumns)
-	wd := widths(t.Rows, ncol, 0)
+	c := *t
+	c.Rows = displayable(t.Rows)
+	t = &c
+	all := widths(t.Rows, len(tableColumns), 0)
+	cols := make([]int, len(tableColumns)) // the columns shown, by index
+	for c := range cols {
+		cols[c] = c
+	}
+	var hidden []string
+	if t.Width > 0 {
+		need := func() int {
+			n := 1 + 3*len(cols)
+			for _, c := range cols {
+				n += all[c]
+			}
+			return n
+		}
+		if need() > t.Width { // headers wrap at their spaces first
+			for c := range all {
+				all[c] = max(longestWord(tableColumns[c]), cellWidth(t.Rows, c))
+			}
+		}
+		for _, drop := range dropOrder {
+			if need() <= t.Width {
+				break
+			}
+			cols = slices.DeleteFunc(cols, func(c int) bool { return c == drop })
+			hidden = append(hidden, tableColumns[drop])
+		}
+	}
+	ncol := len(cols)
+	wd := make([]int, ncol)
+	for k, c := range cols {
+		wd[k] = all[c]
+	}
+	if t.Width > 0 {
+		shrink(wd, t.Width-(1+3*ncol))
+	}
 	var b strings.Builder
 	line := func(l, m, r, fill string) {
 		b.WriteString(l)
-		for c := 0; c < ncol; c++ {
-			if c > 0 {
+		for k := 0; k < ncol; k++ {
+			if k > 0 {
 				b.WriteString(m)
 			}
-			b.WriteString(strings.Repeat(fill, wd[c]+2))
+			b.WriteString(strings.Repeat(fill, wd[k]+2))
 		}
 		b.WriteString(r + "\n")
+	}
+	// row writes one table row, on as many lines as its longest cell needs.
+	row := func(cell func(c int) string, edge string, style func(c int, text string, w int) string) {
+		parts := make([][]string, ncol)
+		n := 1
+		for k, c := range cols {
+			parts[k] = wrap(cell(c), wd[k])
+			n = max(n, len(parts[k]))
+		}
+		for i := 0; i < n; i++ {
+			b.WriteString(edge)
+			for k, c := range cols {
+				text := ""
+				if i < len(parts[k]) {
+					text = parts[k][i]
+				}
+				b.WriteString(" " + style(c, text, wd[k]) + " " + edge)
+			}
+			b.WriteString("\n")
+		}
 	}
 	total := 1
 	for _, x := range wd {
@@ -142,34 +204,115 @@ func Flat(w io.Writer, t *Table, th Theme) {
 	title := "Study: " + t.Title
 	left := max(0, (total-runewidth.StringWidth(title))/2)
 	b.WriteString(strings.Repeat(" ", left) + th.style(th.title, title) + "\n")
+	b.WriteString(Summary(t) + "\n")
 	line("┏", "┳", "┓", "━")
-	b.WriteString("┃")
-	for c := 0; c < ncol; c++ {
-		b.WriteString(" " + th.style(th.header, pad(Columns[c], wd[c])) + " ┃")
-	}
-	b.WriteString("\n")
+	row(func(c int) string { return tableColumns[c] }, "┃", func(_ int, text string, w int) string { return th.style(th.header, pad(text, w)) })
 	line("┡", "╇", "┩", "━")
 	for i := range t.Rows {
-		b.WriteString("│")
-		for c := 0; c < ncol; c++ {
-			cell := t.Rows[i][c]
+		row(func(c int) string { return t.Rows[i][c] }, "│", func(c int, text string, w int) string {
 			if c == colState {
-				b.WriteString(" " + th.stateText(cell, wd[c]) + " │")
-			} else {
-				b.WriteString(" " + pad(cell, wd[c]) + " │")
+				return th.stateText(text, w)
 			}
-		}
-		b.WriteString("\n")
+			return pad(text, w)
+		})
 	}
 	line("└", "┴", "┘", "─")
-	b.WriteString(Summary(t) + "\n")
+	if len(hidden) > 0 {
+		note := fmt.Sprintf("Left out to fit %d columns: %s (--layout narrow shows every column).", t.Width, strings.Join(hidden, ", "))
+		for _, l := range wrap(note, t.Width) {
+			b.WriteString(l + "\n")
+		}
+	}
 	io.WriteString(w, b.String())
+}
+
+// dropOrder is the order in which Flat leaves columns out to fit a width.
+var dropOrder = []int{colSubmit, colStart, colElapsed, colEnd, colRestarts, colWorkspace}
+
+// longestWord is the width of s's longest word.
+func longestWord(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		n = max(n, runewidth.StringWidth(w))
+	}
+	return n
+}
+
+// cellWidth is the widest cell of column c.
+func cellWidth(rows []Row, c int) int {
+	n := 0
+	for i := range rows {
+		n = max(n, runewidth.StringWidth(rows[i][c]))
+	}
+	return n
+}
+
+// minCell is the narrowest a column gets when a table is fitted.
+const minCell = 4
+
+// shrink narrows the column widths wd until they add up to room at most,
+// always taking from the widest column (never below minCell).
+func shrink(wd []int, room int) {
+	sum := 0
+	for _, x := range wd {
+		sum += x
+	}
+	for sum > room {
+		widest := 0
+		for c := range wd {
+			if wd[c] > wd[widest] {
+				widest = c
+			}
+		}
+		if wd[widest] <= minCell {
+			return
+		}
+		wd[widest]--
+		sum--
+	}
+}
+
+// wrap breaks s into lines of at most w cells, after a space, '/', '_',
+// ':' or '.' where there is one in the line, else anywhere.
+func wrap(s string, w int) []string {
+	if runewidth.StringWidth(s) <= w {
+		return []string{s}
+	}
+	var out []string
+	r := []rune(s)
+	for len(r) > 0 {
+		n, used := 0, 0
+		for n < len(r) && used+runewidth.RuneWidth(r[n]) <= w {
+			used += runewidth.RuneWidth(r[n])
+			n++
+		}
+		if n == len(r) {
+			out = append(out, string(r))
+			break
+		}
+		n = max(n, 1)
+		cut := n
+		for k := n; k > n/2; k-- {
+			if strings.ContainsRune(" /_:.", r[k-1]) {
+				cut = k
+				break
+			}
+		}
+		out = append(out, strings.TrimRight(string(r[:cut]), " "))
+		r = r[cut:]
+		for len(r) > 0 && r[0] == ' ' {
+			r = r[1:]
+		}
+	}
+	return out
 }
 
 // Legacy writes the Python tool's plain layout: a rule, the path, a rule,
 // and columns separated by two blanks with numbers right-aligned.
 func Legacy(w io.Writer, t *Table, th Theme) {
-	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
+	c := *t
+	c.Rows = displayable(t.Rows)
+	t = &c
 	ncol := len(tableColumns)
 	wd := widths(t.Rows, ncol, 2)
 	total := 2 * (ncol - 1)
@@ -178,7 +321,7 @@ func Legacy(w io.Writer, t *Table, th Theme) {
 	}
 	var b strings.Builder
 	rule := strings.Repeat("=", total) + "\n"
-	b.WriteString(rule + th.style(th.title, t.Title) + "\n" + rule)
+	b.WriteString(rule + th.style(th.title, t.Title) + "\n" + Summary(t) + "\n" + rule)
 	cells := func(get func(c int) string, style bool) {
 		for c := 0; c < ncol; c++ {
 			if c > 0 {
@@ -202,16 +345,18 @@ func Legacy(w io.Writer, t *Table, th Theme) {
 		cells(func(c int) string { return t.Rows[i][c] }, true)
 	}
 	b.WriteString(rule)
-	b.WriteString(Summary(t) + "\n")
 	io.WriteString(w, b.String())
 }
 
 // Narrow writes each step as a block of name: value lines, for terminals
 // too narrow for a row per step.
 func Narrow(w io.Writer, t *Table, th Theme) {
-	t = &Table{Title: t.Title, State: t.State, Rows: displayable(t.Rows)}
+	c := *t
+	c.Rows = displayable(t.Rows)
+	t = &c
 	var b strings.Builder
 	b.WriteString(th.style(th.title, "Study: "+t.Title) + "\n")
+	b.WriteString(Summary(t) + "\n")
 	label := 0
 	for _, c := range Columns {
 		label = max(label, runewidth.StringWidth(c))
@@ -227,7 +372,6 @@ func Narrow(w io.Writer, t *Table, th Theme) {
 			b.WriteString("  " + pad(Columns[c], label) + "  " + v + "\n")
 		}
 	}
-	b.WriteString("\n" + Summary(t) + "\n")
 	io.WriteString(w, b.String())
 }
 
@@ -243,5 +387,18 @@ func Summary(t *Table) string {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n))
 		}
 	}
-	return fmt.Sprintf("Study %s: %d steps (%s)", t.State, len(t.Rows), strings.Join(parts, ", "))
+	line := fmt.Sprintf("Study %s: %s (%s)", t.State, Steps(len(t.Rows)), strings.Join(parts, ", "))
+	if t.Conductor == ConductorGone {
+		line = fmt.Sprintf("Study %s, but its conductor is gone: %s (%s)\n%s", t.State, Steps(len(t.Rows)),
+			strings.Join(parts, ", "), ResumeHint(t.Title))
+	}
+	return line
+}
+
+// Steps counts steps in words: "1 step", "14 steps".
+func Steps(n int) string {
+	if n == 1 {
+		return "1 step"
+	}
+	return fmt.Sprintf("%d steps", n)
 }

@@ -49,8 +49,8 @@ func (st *Study) CheckReplace(inputs ...string) error {
 }
 
 // Remove deletes the study directory that CheckReplace allowed.
-func (st *Study) Remove() error {
-	if err := st.CheckReplace(); err != nil {
+func (st *Study) Remove(inputs ...string) error {
+	if err := st.CheckReplace(inputs...); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(st.Dir); err != nil {

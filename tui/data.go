@@ -24,9 +24,10 @@ type StepUpdate struct {
 // Changes is what a poll found since the last one: the study state, the
 // statuses of the steps named by new events, and the last event's number.
 type Changes struct {
-	State   state.Study
-	Seq     uint64
-	Updates []StepUpdate
+	State     state.Study
+	Conductor string // as status.Snapshot.Conductor
+	Seq       uint64
+	Updates   []StepUpdate
 }
 
 // Reload replaces everything the view holds: the event feed jumped (the
@@ -64,6 +65,9 @@ func Load(s *store.Store, dir string) (Data, error) {
 type StoreSource struct {
 	Store *store.Store
 	Dir   string
+	// Liveness, when set, tells whether a conductor drives the study
+	// (status.Snapshot.Conductor), so that the view shows a dead one.
+	Liveness func(dir string, s state.Study) string
 }
 
 // Poll reads the events after seq and the statuses of the steps they
@@ -137,7 +141,13 @@ func (s StoreSource) Poll(seq uint64, created time.Time, steps []store.StepInfo)
 		if err != nil {
 			return PollError{err}
 		}
+		if s.Liveness != nil {
+			d.Conductor = s.Liveness(s.Dir, d.State)
+		}
 		return Reload{d}
+	}
+	if s.Liveness != nil {
+		ch.Conductor = s.Liveness(s.Dir, ch.State)
 	}
 	return ch
 }

@@ -31,6 +31,7 @@ type Model struct {
 	dir        string
 	info       store.StudyInfo
 	studyState state.Study
+	conductor  string // as status.Snapshot.Conductor
 	steps      []store.StepInfo
 	status     []store.StepStatus
 	seq        uint64
@@ -48,6 +49,7 @@ type Model struct {
 	nameFilter     string
 	typing         bool // typing the name filter
 	hideDetail     bool
+	showHelp       bool // the ? screen
 
 	width, height int
 	polling       bool
@@ -91,7 +93,7 @@ func (m *Model) now() time.Time { return m.opt.Now() }
 
 // load replaces the data, keeping filters, order and selection.
 func (m *Model) load(d Data) {
-	m.dir, m.studyState, m.seq = d.Dir, d.State, d.Seq
+	m.dir, m.studyState, m.seq, m.conductor = d.Dir, d.State, d.Seq, d.Conductor
 	if d.Info != nil {
 		m.info = *d.Info
 	}
@@ -135,6 +137,7 @@ func (m *Model) apply(c Changes) {
 	if c.State != "" {
 		m.studyState = c.State
 	}
+	m.conductor = c.Conductor
 	m.seq = c.Seq
 	moved := false
 	for _, u := range c.Updates {
@@ -228,7 +231,17 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		m.typeKey(k)
 		return nil
 	}
+	if m.showHelp { // any key leaves the help screen; q still quits
+		m.showHelp = k.String() == "q"
+		if m.showHelp {
+			m.quitting = true
+			return tea.Quit
+		}
+		return nil
+	}
 	switch k.String() {
+	case "?", "h":
+		m.showHelp = true
 	case "q":
 		m.quitting = true
 		return tea.Quit

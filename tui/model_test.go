@@ -485,3 +485,61 @@ func TestPrintable(t *testing.T) {
 		t.Errorf("printable = %q", got)
 	}
 }
+
+// At 80 columns the key line fits whole; ? shows every key and any key
+// goes back to the table.
+func TestHelpScreen(t *testing.T) {
+	m := New(smallStudy(t, t.TempDir()), Options{Width: 80, Height: 24, Now: clock})
+	lines := frame(t, m)
+	if last := strings.TrimRight(lines[len(lines)-1], " "); last != keyLine || strings.Contains(last, "…") {
+		t.Errorf("the key line at 80 columns = %q, want %q", last, keyLine)
+	}
+	press(m, runes("?"))
+	text := strings.Join(frame(t, m), "\n")
+	wantContains(t, text, "filter by name", "sort: table order", "reverse the order", "this help", "any key: back to the table")
+	if strings.Contains(text, "sim_X.1") {
+		t.Errorf("the help screen shows the table:\n%s", text)
+	}
+	press(m, runes("j")) // leaves help, does not move
+	if text := m.View(); !strings.Contains(text, "sim_X.1") || !strings.HasPrefix(selectedLine(t, m), "▸ setup") {
+		t.Errorf("a key did not go back to the table as it was:\n%s", text)
+	}
+	press(m, runes("?"), runes("q"))
+	if !m.quitting {
+		t.Error("q on the help screen did not quit")
+	}
+}
+
+// A RUNNING study whose conductor is gone says so, and how to resume it.
+func TestConductorGone(t *testing.T) {
+	d := smallStudy(t, "/studies/demo")
+	d.Conductor = status.ConductorGone
+	m := New(d, Options{Width: 80, Height: 24, Now: clock})
+	lines := frame(t, m)
+	wantContains(t, lines[0], "RUNNING, conductor gone")
+	wantContains(t, lines[len(lines)-1], "conductor gone: resume with maestro restart /studies/demo")
+	m.apply(Changes{State: state.StudyRunning, Conductor: status.ConductorRunning})
+	if text := m.View(); strings.Contains(text, "gone") {
+		t.Errorf("a conductor back at work still shows gone:\n%s", text)
+	}
+}
+
+// The detail pane keeps the stderr file's name when the path is long, and
+// says an empty file is empty rather than "last 0 lines".
+func TestDetailFileName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), strings.Repeat("deep/", 20))
+	d := smallStudy(t, dir)
+	m := New(d, Options{Width: 80, Height: 30, Now: clock})
+	press(m, runes("jj"))
+	wantContains(t, strings.Join(frame(t, m), "\n"), "stderr, last 10 lines: …", "X.2/sim_X.2.err")
+	if err := os.WriteFile(filepath.Join(dir, "sim", "X.2", "sim_X.2.err"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m = New(d, Options{Width: 80, Height: 30, Now: clock})
+	press(m, runes("jj"))
+	text := strings.Join(frame(t, m), "\n")
+	wantContains(t, text, "stderr is empty: …", "sim_X.2.err")
+	if strings.Contains(text, "last 0 lines") {
+		t.Errorf("an empty stderr shows as last 0 lines:\n%s", text)
+	}
+}

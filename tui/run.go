@@ -19,6 +19,9 @@ func Run(s *store.Store, dir string, out *os.File, opt Options) error {
 	if err != nil {
 		return err
 	}
+	if src, ok := opt.Source.(StoreSource); ok && src.Liveness != nil {
+		d.Conductor = src.Liveness(dir, d.State)
+	}
 	if opt.Renderer == nil {
 		opt.Renderer = lipgloss.NewRenderer(out)
 		if os.Getenv("NO_COLOR") != "" {

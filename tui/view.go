@@ -142,6 +142,18 @@ func (m *Model) View() string {
 		b.WriteString(s)
 		b.WriteByte('\n')
 	}
+	if m.showHelp {
+		line(m.titleLine())
+		for k := 0; k < m.height-2; k++ {
+			l := ""
+			if k < len(helpText) {
+				l = helpText[k]
+			}
+			line(fit(l, m.width))
+		}
+		b.WriteString(m.style.paint(m.style.dim, fit("any key: back to the table · q quit", m.width)))
+		return cut(b.String(), m.height)
+	}
 	line(m.titleLine())
 	line(m.style.paint(m.style.dim, fitLeft(m.dir, m.width)))
 	line(m.countsLine())
@@ -232,11 +244,15 @@ func (m *Model) titleLine() string {
 		}
 	}
 	name := "Study " + m.info.Name
-	rest := fmt.Sprintf(" · elapsed %s · %d steps", status.Duration(m.info.Created, end), len(m.steps))
-	if width(name)+3+len(m.studyState)+len(rest) > m.width {
-		return fit(name+" · "+string(m.studyState)+rest, m.width)
+	shown, colour := string(m.studyState), studyColour(m.studyState)
+	if m.conductor == status.ConductorGone {
+		shown, colour = shown+", conductor gone", state.Failed
 	}
-	return m.style.paint(m.style.title, name) + " · " + m.style.state(studyColour(m.studyState), string(m.studyState)) + rest
+	rest := fmt.Sprintf(" · elapsed %s · %s", status.Duration(m.info.Created, end), status.Steps(len(m.steps)))
+	if width(name)+3+len(shown)+len(rest) > m.width {
+		return fit(name+" · "+shown+rest, m.width)
+	}
+	return m.style.paint(m.style.title, name) + " · " + m.style.state(colour, shown) + rest
 }
 
 // studyColour maps a study state to the step state of the same colour.
@@ -345,7 +361,14 @@ func (m *Model) detailLines(line func(string)) {
 		return
 	}
 	shown := m.tailShown()
-	line(m.style.paint(m.style.dim, fit(fmt.Sprintf("stderr, last %d lines: %s", shown, d.path), m.width)))
+	what := fmt.Sprintf("stderr, last %d lines: ", shown)
+	switch {
+	case len(d.lines) == 0:
+		what = "stderr is empty: "
+	case shown == 1:
+		what = "stderr, last line: "
+	}
+	line(m.style.paint(m.style.dim, fit(what+fitLeft(d.path, m.width-width(what)), m.width)))
 	for _, l := range d.lines[len(d.lines)-shown:] {
 		line("  " + fit(printable(l), m.width-2))
 	}
@@ -355,7 +378,30 @@ func (m *Model) helpLine() string {
 	if m.typing {
 		return fit("/"+m.nameFilter+"█  enter: keep · esc: clear", m.width)
 	}
-	return m.style.paint(m.style.dim, fit("↑↓/jk move · pgup/pgdn page · g/G top/end · / name · f state · s sort · r reverse · d detail · q quit", m.width))
+	if m.conductor == status.ConductorGone {
+		return m.style.paint(m.style.err, fit("conductor gone: resume with maestro restart "+m.dir+" · q quit", m.width))
+	}
+	return m.style.paint(m.style.dim, fit(keyLine, m.width))
+}
+
+// keyLine is the bottom line: the keys used most, within 80 columns; ?
+// shows them all (helpText).
+const keyLine = "↑↓ move · / name · f state · s sort · d detail · ? help · q quit"
+
+// helpText is the ? screen.
+var helpText = []string{
+	"",
+	"  ↑ ↓  j k           move the selection",
+	"  pgup pgdn  b space  a page up, down",
+	"  g G  home end      first, last row",
+	"  /                  filter by name (enter keeps it, esc clears it)",
+	"  f F                filter by state, next or previous",
+	"  esc                clear the filters",
+	"  s                  sort: table order, name, state, elapsed",
+	"  r                  reverse the order",
+	"  d                  show or hide the failed step's stderr pane",
+	"  ? h                this help",
+	"  q ctrl+c           quit",
 }
 
 // printable makes a line of a step's stderr safe to show: tabs become
