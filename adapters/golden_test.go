@@ -361,7 +361,7 @@ func TestGoldenNoStrays(t *testing.T) {
 	}
 }
 
-// TestGoldenLayout checks the structure REFERENCE §6 gives every script,
+// TestGoldenLayout checks the structure docs/SPEC.md (Scripts) gives every script,
 // independently of the golden files: shebang, header lines of the adapter's
 // kind only for scheduled steps, one blank line, the command, a newline.
 func TestGoldenLayout(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package dag expands a study spec into its execution DAG (REFERENCE §4):
+// Package dag expands a study spec into its execution DAG (docs/SPEC.md, Expansion):
 // one node per step and parameter combination, with the edges between them.
 package dag
 

@@ -70,7 +70,7 @@ func ParseID(s string) (uint64, error) {
 }
 
 // State maps a Flux status abbreviation (flux jobs {status_abbrev}) to a
-// step state (REFERENCE §6). ok is false for one maestro does not know.
+// step state (docs/SCHEDULERS.md, Flux). ok is false for one maestro does not know.
 func State(abbrev string) (st state.State, ok bool) {
 	switch abbrev {
 	case "D", "P", "S": // DEPEND, PRIORITY, SCHED
