@@ -47,7 +47,7 @@ func Run(t *testing.T, h Harness) {
 	if h.Poll == 0 {
 		h.Poll = 200 * time.Millisecond
 	}
-	ex, err := h.Adapter.Open(adapters.Config{Batch: &h.Batch, Limit: time.Minute, StateDir: t.TempDir(),
+	ex, err := h.Adapter.Open(adapters.Config{Batch: &h.Batch, StateDir: t.TempDir(),
 		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
 	if err != nil {
 		t.Fatalf("open: %v", err)
