@@ -277,7 +277,7 @@ func (e *engine) debugf(format string, args ...any) {
 }
 
 func (e *engine) openExecutors() error {
-	cfg := adapters.Config{Batch: &e.info.Batch, Notify: func() { poke(e.wake) }, Logf: e.logf,
+	cfg := adapters.Config{Batch: adapters.SpecBatch(&e.info.Batch), Notify: func() { poke(e.wake) }, Logf: e.logf,
 		StateDir: filepath.Join(e.dir, "meta", "jobs")}
 	la, err := adapters.Get("local")
 	if err != nil {

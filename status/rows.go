@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/store"
 )
 
@@ -91,7 +90,7 @@ func Seconds(s int) string {
 }
 
 // Params prints parameters as NAME:value;NAME:value.
-func Params(params []spec.KV) string {
+func Params(params []store.KV) string {
 	var b strings.Builder
 	for i, p := range params {
 		if i > 0 {

@@ -1,9 +1,13 @@
 package store
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/maestro-go/maestro/state"
@@ -103,5 +107,118 @@ func TestSchema1Opens(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSchema1Records decodes every study and step record of the fixture
+// into this version's types and encodes it again: the JSON must be what
+// schema 1 wrote, key for key, so studies written now are schema 1 too.
+func TestSchema1Records(t *testing.T) {
+	st, err := Open(schema1(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(what string, raw []byte, v any) {
+		t.Helper()
+		if err := json.Unmarshal(raw, v); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		again, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b any
+		json.Unmarshal(raw, &a)
+		json.Unmarshal(again, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s changed:\n%s\nnow\n%s", what, raw, again)
+		}
+	}
+	err = st.View(func(tx *Tx) error {
+		same("meta/study", tx.tx.Bucket(bucketMeta).Get([]byte("study")), &StudyInfo{})
+		same("meta/settings", tx.tx.Bucket(bucketMeta).Get([]byte("settings")), &Settings{})
+		same("meta/conductor", tx.tx.Bucket(bucketMeta).Get([]byte("conductor")), &Conductor{})
+		for _, b := range []struct {
+			name []byte
+			new  func() any
+		}{
+			{bucketSteps, func() any { return &StepInfo{} }},
+			{bucketStatus, func() any { return &StepStatus{} }},
+			{bucketEvents, func() any { return &Event{} }},
+		} {
+			n := 0
+			tx.tx.Bucket(b.name).ForEach(func(k, v []byte) error {
+				n++
+				same(fmt.Sprintf("%s/%x", b.name, k), v, b.new())
+				return nil
+			})
+			if n == 0 {
+				t.Errorf("the fixture has no %s records", b.name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func schemaOf(t *testing.T, dir string) string {
+	t.Helper()
+	var v string
+	st := &Store{path: Path(dir)}
+	if err := st.View(func(tx *Tx) error { v = string(tx.tx.Bucket(bucketMeta).Get([]byte("schema"))); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestMigration drives the upgrade path with a schema 2 that exists only
+// here: the migration runs once, in the transaction that sets the new
+// version; a failing one leaves the database as it was; a missing step or
+// a newer schema is refused with one line.
+func TestMigration(t *testing.T) {
+	dir := schema1(t)
+	calls := 0
+	toV2 := map[int]Migration{1: func(tx *Tx) error {
+		calls++
+		return tx.tx.Bucket(bucketMeta).Put([]byte("migrated"), []byte("yes"))
+	}}
+	fail := map[int]Migration{1: func(tx *Tx) error {
+		tx.tx.Bucket(bucketMeta).Put([]byte("half"), []byte("done"))
+		return errors.New("disk on fire")
+	}}
+
+	if _, err := open(dir, 3, toV2); err == nil || !strings.Contains(err.Error(), `written with state schema "1"; this maestro reads schema 3`) {
+		t.Errorf("no migration from 2 to 3: %v", err)
+	}
+	_, err := open(dir, 2, fail)
+	if err == nil || !strings.Contains(err.Error(), "from schema 1 to 2: schema 1 to 2: disk on fire") {
+		t.Errorf("failing migration: %v", err)
+	}
+	if v := schemaOf(t, dir); v != "1" {
+		t.Errorf("after failed migrations the schema is %q", v)
+	}
+
+	st, err := open(dir, 2, toV2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(dir, 2, toV2); err != nil {
+		t.Fatal(err)
+	}
+	if v := schemaOf(t, dir); v != "2" || calls != 1 {
+		t.Errorf("schema %q after %d migration calls, want 2 after 1", v, calls)
+	}
+	st.View(func(tx *Tx) error {
+		m := tx.tx.Bucket(bucketMeta)
+		if string(m.Get([]byte("migrated"))) != "yes" || m.Get([]byte("half")) != nil {
+			t.Errorf("migrated %q, half %q", m.Get([]byte("migrated")), m.Get([]byte("half")))
+		}
+		return nil
+	})
+	// This version (schema 1) must not touch a database of a newer one.
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), `written with state schema "2"; this maestro reads schema 1`) {
+		t.Errorf("newer schema: %v", err)
 	}
 }
