@@ -1,5 +1,5 @@
-// Package conductor drives a written study to its end (docs/ARCHITECTURE.md): it
-// submits ready steps through the scheduler adapters, watches them, reacts
+// Package conductor drives a written study to its end (docs/ARCHITECTURE.md):
+// it submits ready steps through the scheduler adapters, watches them, reacts
 // to their end states, obeys cancel and update requests, and records every
 // state change in the study's database.
 package conductor

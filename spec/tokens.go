@@ -44,9 +44,10 @@ func replaceAll(s, old, new string) string {
 // Replacement is a token name and the text it becomes.
 type Replacement struct{ Name, Value string }
 
-// Environment returns, in substitution order (README.md, The spec in brief), the study-level
-// replacements: labels, then dependencies, then variables, OUTPUT_PATH and
-// SPECROOT. deps maps dependency names to their resolved paths.
+// Environment returns, in substitution order (README.md, The spec in brief),
+// the study-level replacements: labels, then dependencies, then variables,
+// OUTPUT_PATH and SPECROOT. deps maps dependency names to their resolved
+// paths.
 func (s *Spec) Environment(outputPath string, deps map[string]string) []Replacement {
 	var out []Replacement
 	for _, l := range s.Labels {

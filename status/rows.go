@@ -15,7 +15,8 @@ import (
 	"github.com/maestro-go/maestro/store"
 )
 
-// Columns are the status columns of `maestro status`, in order (docs/STATUS.md).
+// Columns are the status columns of `maestro status`, in order
+// (docs/STATUS.md).
 var Columns = []string{"Step Name", "Job ID", "Workspace", "State", "Run Time", "Elapsed Time",
 	"Start Time", "Submit Time", "End Time", "Number Restarts", "Params"}
 
