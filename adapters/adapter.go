@@ -40,7 +40,6 @@ type Config struct {
 	Batch  *spec.Batch
 	Notify func()                           // wakes the conductor when a job changes on its own
 	Logf   func(format string, args ...any) // the conductor's log
-	Limit  time.Duration                    // how long one scheduler command may take
 	// StateDir is a directory of the study where an executor may keep
 	// what it needs to find its jobs again after the conductor restarts.
 	StateDir string

@@ -361,9 +361,10 @@ func TestGoldenNoStrays(t *testing.T) {
 	}
 }
 
-// TestGoldenLayout checks the structure REFERENCE §6 gives every script,
-// independently of the golden files: shebang, header lines of the adapter's
-// kind only for scheduled steps, one blank line, the command, a newline.
+// TestGoldenLayout checks the structure docs/SPEC.md (Scripts) gives every
+// script, independently of the golden files: shebang, header lines of the
+// adapter's kind only for scheduled steps, one blank line, the command, a
+// newline.
 func TestGoldenLayout(t *testing.T) {
 	prefix := map[string]string{".slurm.sh": "#SBATCH ", ".lsf.sh": "#BSUB ", ".flux.sh": "#flux: ", ".sh": ""}
 	for _, c := range goldenCases() {

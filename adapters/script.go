@@ -27,7 +27,7 @@ func (s *Script) Resource(step, batch string) string {
 
 // Render writes the full text of a step script: shebang, header lines (only
 // for a scheduled step), one blank line, the command and a final newline
-// (REFERENCE §6). cmd is the step's cmd or restart text.
+// (docs/SPEC.md, Scripts). cmd is the step's cmd or restart text.
 func Render(w ScriptWriter, s *Script, cmd string, scheduled bool) ([]byte, error) {
 	var header []string
 	var err error

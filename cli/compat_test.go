@@ -22,11 +22,12 @@ const (
 	refSpecs  = "/tmp/mwf/"
 )
 
-// deviations maps an expected script path to ours where REFERENCE.md
-// deliberately differs from the Python tool. lulesh_itertools_pgen defines
-// ITER, and Python's used-parameter search counts $(ITERATIONS) as a use of
-// ITER (REFERENCE §4: "here exact names only"), so Python expands run-lulesh
-// over ITER too, into 9 scripts that are 3 distinct ones; we write those 3.
+// deviations maps an expected script path to ours where maestro
+// deliberately differs from the Python tool (docs/SPEC.md).
+// lulesh_itertools_pgen defines ITER, and Python's used-parameter search
+// counts $(ITERATIONS) as a use of ITER (docs/SPEC.md, Expansion: "exact
+// names only"), so Python expands run-lulesh over ITER too, into 9 scripts
+// that are 3 distinct ones; we write those 3.
 var deviations = map[string]func(string) string{
 	"lulesh_sample1_unix.yaml+lulesh_itertools_pgen": func(p string) string {
 		return regexp.MustCompile(`^run-lulesh/ITER\.\d+\.(SIZE\.\d+)/run-lulesh_ITER\.\d+\.SIZE\.\d+\.sh$`).

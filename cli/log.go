@@ -29,9 +29,6 @@ func (l *Logger) logf(level int, prefix, format string, args ...any) {
 // Debugf logs at debug level.
 func (l *Logger) Debugf(format string, args ...any) { l.logf(LevelDebug, "debug: ", format, args...) }
 
-// Infof logs at info level.
-func (l *Logger) Infof(format string, args ...any) { l.logf(LevelInfo, "", format, args...) }
-
 // Warnf logs at warning level.
 func (l *Logger) Warnf(format string, args ...any) {
 	l.logf(LevelWarning, "warning: ", format, args...)

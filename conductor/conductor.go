@@ -1,5 +1,5 @@
-// Package conductor drives a written study to its end (REFERENCE §7): it
-// submits ready steps through the scheduler adapters, watches them, reacts
+// Package conductor drives a written study to its end (docs/ARCHITECTURE.md):
+// it submits ready steps through the scheduler adapters, watches them, reacts
 // to their end states, obeys cancel and update requests, and records every
 // state change in the study's database.
 package conductor
@@ -307,7 +307,7 @@ func (e *engine) debugf(format string, args ...any) {
 }
 
 func (e *engine) openExecutors() error {
-	cfg := adapters.Config{Batch: &e.info.Batch, Notify: func() { poke(e.wake) }, Logf: e.logf, Limit: CommandLimit,
+	cfg := adapters.Config{Batch: adapters.SpecBatch(&e.info.Batch), Notify: func() { poke(e.wake) }, Logf: e.logf,
 		StateDir: filepath.Join(e.dir, "meta", "jobs")}
 	e.records = adapters.Records{Dir: cfg.StateDir}
 	la, err := adapters.Get("local")

@@ -1,5 +1,6 @@
-// Package dag expands a study spec into its execution DAG (REFERENCE §4):
-// one node per step and parameter combination, with the edges between them.
+// Package dag expands a study spec into its execution DAG (docs/SPEC.md,
+// Expansion): one node per step and parameter combination, with the edges
+// between them.
 package dag
 
 import (

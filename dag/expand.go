@@ -31,7 +31,7 @@ func (e *expansion) node(combo int) int32 {
 	return e.comboNode[combo]
 }
 
-// Expand builds the execution DAG of s (REFERENCE §4).
+// Expand builds the execution DAG of s (docs/SPEC.md, Expansion).
 func Expand(s *spec.Spec, opt Options) (*Graph, error) {
 	sg, err := buildStepGraph(s)
 	if err != nil {

@@ -1,6 +1,6 @@
-// Package pgen runs users' Python parameter generators (REFERENCE §8) with
-// the system python3 and a small maestrowf stand-in of our own, so existing
-// pgen files run unchanged where maestrowf is not installed.
+// Package pgen runs users' Python parameter generators (README.md, Parameter
+// generators) with the system python3 and a small maestrowf stand-in of our
+// own, so existing pgen files run unchanged where maestrowf is not installed.
 package pgen
 
 import (

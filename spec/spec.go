@@ -1,5 +1,5 @@
 // Package spec reads, validates and substitutes Maestro YAML study
-// specifications (REFERENCE §2–§3).
+// specifications (README.md, The spec in brief; docs/SPEC.md).
 package spec
 
 // Spec is a loaded and validated study specification.
@@ -122,7 +122,7 @@ func (p *Param) NameText() string {
 func (p *Param) Len() int { return len(p.Values) }
 
 // Scheduled reports whether the step goes to the batch scheduler: only a
-// step that sets nodes or procs does (REFERENCE §6).
+// step that sets nodes or procs does (docs/SCHEDULERS.md).
 func (r *Run) Scheduled() bool { return r.Nodes != "" || r.Procs != "" }
 
 // Texts returns pointers to every text field of the step but its name, so

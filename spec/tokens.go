@@ -51,9 +51,10 @@ func replaceAll(s, old, new string) string {
 // Replacement is a token name and the text it becomes.
 type Replacement struct{ Name, Value string }
 
-// Environment returns, in substitution order (REFERENCE §3), the study-level
-// replacements: labels, then dependencies, then plain values, OUTPUT_PATH
-// and SPECROOT. deps maps dependency names to their resolved paths.
+// Environment returns, in substitution order (docs/SPEC.md), the
+// study-level replacements: labels, then dependencies, then plain values,
+// OUTPUT_PATH and SPECROOT. deps maps dependency names to their resolved
+// paths.
 func (s *Spec) Environment(outputPath string, deps map[string]string) []Replacement {
 	labels, _ := s.envClasses()
 	out := make([]Replacement, 0, len(s.Variables)+len(s.Labels)+len(deps)+2)

@@ -1,4 +1,5 @@
-// Package state names the states of steps and studies (REFERENCE §7).
+// Package state names the states of steps and studies; docs/SCHEDULERS.md
+// maps each scheduler's states to them.
 package state
 
 // State is the state of one step.

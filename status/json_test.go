@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
@@ -54,9 +53,9 @@ func failedStudy(t testing.TB) (*store.Store, string) {
 	steps := []store.StepInfo{
 		{Name: "setup", Workspace: "setup", JobName: "setup"},
 		{Name: "sim_N.1.MSG.hi", Workspace: "sim/N.1.MSG.hi", JobName: "sim_N.1.MSG.hi",
-			Params: []spec.KV{{Key: "N", Value: "1"}, {Key: "MSG", Value: "hi"}}},
+			Params: []store.KV{{Key: "N", Value: "1"}, {Key: "MSG", Value: "hi"}}},
 		{Name: "sim_N.2.MSG.say_hello", Workspace: "sim/N.2.MSG.say_hello", JobName: "sim_N.2.MSG.say_hello",
-			Params: []spec.KV{{Key: "N", Value: "2"}, {Key: "MSG", Value: "say \"hello\"\tand\\or ünïcödé"}}},
+			Params: []store.KV{{Key: "N", Value: "2"}, {Key: "MSG", Value: "say \"hello\"\tand\\or ünïcödé"}}},
 		{Name: "bad", Workspace: "bad", JobName: "bad"},
 		{Name: "after_bad", Workspace: "after_bad", JobName: "after_bad"},
 		{Name: "slow", Workspace: "slow", JobName: "slow"},
@@ -80,7 +79,7 @@ func failedStudy(t testing.TB) (*store.Store, string) {
 
 func dryStudy(t testing.TB) (*store.Store, string) {
 	steps := []store.StepInfo{
-		{Name: "hello_X.1", Workspace: "hello/X.1", JobName: "hello_X.1", Params: []spec.KV{{Key: "X", Value: "1"}}},
+		{Name: "hello_X.1", Workspace: "hello/X.1", JobName: "hello_X.1", Params: []store.KV{{Key: "X", Value: "1"}}},
 		{Name: "bye", Workspace: "bye", JobName: "bye"},
 	}
 	status := []store.StepStatus{{State: state.DryRun}, {State: state.DryRun}}

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
 )
 
 // Document mirrors the `status --json` document (docs/STATUS.md), for
@@ -67,9 +67,9 @@ func TableFromJSON(r io.Reader) (*Table, error) {
 		r[colRunTime], r[colElapsed] = seconds(s.Run), seconds(s.Elapsed)
 		r[colStart], r[colSubmit], r[colEnd] = timeOf(s.Start), timeOf(s.Submit), timeOf(s.End)
 		r[colRestarts] = strconv.Itoa(s.Restarts)
-		params := make([]spec.KV, len(s.Params))
+		params := make([]store.KV, len(s.Params))
 		for k, p := range s.Params {
-			params[k] = spec.KV{Key: p.Name, Value: p.Value}
+			params[k] = store.KV{Key: p.Name, Value: p.Value}
 		}
 		r[colParams] = Params(params)
 	}

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/store"
 )
 
-// Columns are the status columns of REFERENCE §5, in order.
+// Columns are the status columns of `maestro status`, in order
+// (docs/STATUS.md).
 var Columns = []string{"Step Name", "Job ID", "Workspace", "State", "Run Time", "Elapsed Time",
 	"Start Time", "Submit Time", "End Time", "Number Restarts", "Params"}
 
@@ -91,7 +91,7 @@ func Seconds(s int) string {
 }
 
 // Params prints parameters as NAME:value;NAME:value.
-func Params(params []spec.KV) string {
+func Params(params []store.KV) string {
 	var b strings.Builder
 	for i, p := range params {
 		if i > 0 {

@@ -14,6 +14,18 @@
 //	requests  uint64 BE sequence   -> JSON Request (cancel and update asks)
 //	events    uint64 BE sequence   -> JSON Event (every state change)
 //
+// The records are this package's own types, with explicit JSON names:
+// what other packages call their fields does not change the format. The
+// records of schema 1 (Batch and KV) carry Go field names, as the first
+// version wrote them.
+//
+// A new schema increments SchemaVersion and adds migrations[old], which
+// rewrites a database of schema old into old+1 in one transaction; Open
+// runs every step from a database's version up to SchemaVersion, so old
+// studies keep opening. testdata/schema1 is a database of schema 1 that
+// every later version must open (schema_test.go); a new schema adds its
+// own fixture, written by the last version before the next change.
+//
 // Nobody keeps the database open: bbolt locks the file for as long as it is
 // open, so every reader and writer opens it for one transaction and closes
 // it again. Transactions are short, and everyone queues for the lock at
@@ -37,7 +49,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
-	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 )
 
@@ -62,15 +73,40 @@ var (
 
 // StudyInfo describes a study; it never changes after launch.
 type StudyInfo struct {
-	Name       string     `json:"name"`
-	Stem       string     `json:"stem"` // the name as file names use it: <stem>.txt, logs/<stem>.log
-	Dir        string     `json:"dir"`
-	Spec       string     `json:"spec"` // the spec copy inside the study directory
-	BatchType  string     `json:"batch_type"`
-	Batch      spec.Batch `json:"batch"`
-	Created    time.Time  `json:"created"`
-	Dry        bool       `json:"dry,omitempty"`
-	ScriptsDir string     `json:"scripts_dir,omitempty"` // --usetmp: where scripts live
+	Name       string    `json:"name"`
+	Stem       string    `json:"stem"` // the name as file names use it: <stem>.txt, logs/<stem>.log
+	Dir        string    `json:"dir"`
+	Spec       string    `json:"spec"` // the spec copy inside the study directory
+	BatchType  string    `json:"batch_type"`
+	Batch      Batch     `json:"batch"`
+	Created    time.Time `json:"created"`
+	Dry        bool      `json:"dry,omitempty"`
+	ScriptsDir string    `json:"scripts_dir,omitempty"` // --usetmp: where scripts live
+}
+
+// Batch is the study's batch block (spec.Batch as launched). Its JSON
+// names are those of schema 1: never rename them.
+type Batch struct {
+	Type        string            `json:"Type"`
+	Shell       string            `json:"Shell"`
+	Host        string            `json:"Host"`
+	Bank        string            `json:"Bank"`
+	Queue       string            `json:"Queue"`
+	Nodes       string            `json:"Nodes"`
+	Procs       string            `json:"Procs"`
+	GPUs        string            `json:"GPUs"`
+	Reservation string            `json:"Reservation"`
+	QOS         string            `json:"QOS"`
+	Version     string            `json:"Version"`
+	FluxURI     string            `json:"FluxURI"`
+	Args        []KV              `json:"Args"`  // batch.args in file order
+	Extra       map[string]string `json:"Extra"` // keys other tools put in the batch block
+}
+
+// KV is one key and its value: a batch arg or a step's parameter.
+type KV struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
 }
 
 // Settings are the conductor's knobs; `maestro update` changes them.
@@ -90,17 +126,17 @@ type Conductor struct {
 
 // StepInfo is the static description of one expanded step.
 type StepInfo struct {
-	Name      string    `json:"name"`
-	Step      string    `json:"step"`
-	Workspace string    `json:"workspace"` // relative to the study directory
-	Script    string    `json:"script"`
-	Restart   string    `json:"restart,omitempty"`
-	Scheduled bool      `json:"scheduled,omitempty"`
-	JobName   string    `json:"job_name"`
-	Walltime  string    `json:"walltime,omitempty"`
-	Nested    bool      `json:"nested,omitempty"` // Flux: flux batch rather than flux submit
-	Params    []spec.KV `json:"params,omitempty"`
-	Parents   []int32   `json:"parents,omitempty"`
+	Name      string  `json:"name"`
+	Step      string  `json:"step"`
+	Workspace string  `json:"workspace"` // relative to the study directory
+	Script    string  `json:"script"`
+	Restart   string  `json:"restart,omitempty"`
+	Scheduled bool    `json:"scheduled,omitempty"`
+	JobName   string  `json:"job_name"`
+	Walltime  string  `json:"walltime,omitempty"`
+	Nested    bool    `json:"nested,omitempty"` // Flux: flux batch rather than flux submit
+	Params    []KV    `json:"params,omitempty"`
+	Parents   []int32 `json:"parents,omitempty"`
 }
 
 // StepStatus is the changing state of one expanded step.
@@ -135,8 +171,20 @@ func Path(dir string) string { return filepath.Join(dir, File) }
 // ErrNoStudy is returned for a directory that holds no study.
 var ErrNoStudy = errors.New("no study here")
 
-// Open checks that dir holds a study database this version can read.
-func Open(dir string) (*Store, error) {
+// Migration rewrites a database of one schema into the next, inside the
+// transaction it is given.
+type Migration func(*Tx) error
+
+// migrations[v] upgrades schema v to v+1. Schema 1 is the first: none yet.
+var migrations = map[int]Migration{}
+
+// Open checks that dir holds a study database this version can read,
+// upgrading one of an older schema first.
+func Open(dir string) (*Store, error) { return open(dir, SchemaVersion, migrations) }
+
+// open opens a database for schema want, running migrations from its own
+// schema up.
+func open(dir string, want int, migrations map[int]Migration) (*Store, error) {
 	s := &Store{path: Path(dir)}
 	if _, err := os.Stat(s.path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -156,10 +204,52 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if version != strconv.Itoa(SchemaVersion) {
-		return nil, fmt.Errorf("the study in %s was written with state schema %q; this maestro reads schema %d (use the maestro version that launched it)", dir, version, SchemaVersion)
+	if version == strconv.Itoa(want) {
+		return s, nil
+	}
+	v, err := strconv.Atoi(version)
+	if err != nil || v < 1 || v > want || !migratable(v, want, migrations) {
+		return nil, fmt.Errorf("the study in %s was written with state schema %q; this maestro reads schema %d (use the maestro version that launched it)", dir, version, want)
+	}
+	if err := s.migrate(want, migrations); err != nil {
+		return nil, fmt.Errorf("cannot upgrade the study database %s from schema %d to %d: %v", s.path, v, want, err)
 	}
 	return s, nil
+}
+
+// migratable reports whether migrations lead from schema v to want.
+func migratable(v, want int, migrations map[int]Migration) bool {
+	for ; v < want; v++ {
+		if migrations[v] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// migrate upgrades the database to schema want in one transaction, so a
+// failed step leaves it as it was. It reads the version again under the
+// write lock: another process may have upgraded it meanwhile.
+func (s *Store) migrate(want int, migrations map[int]Migration) error {
+	return s.update(func(tx *Tx) error {
+		meta, err := tx.bucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		v, err := strconv.Atoi(string(meta.Get([]byte("schema"))))
+		if err != nil {
+			return err
+		}
+		for ; v < want; v++ {
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("schema %d to %d: %w", v, v+1, err)
+			}
+			if err := meta.Put([]byte("schema"), []byte(strconv.Itoa(v+1))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Create writes a new database for a study in one transaction.

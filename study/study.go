@@ -1,6 +1,7 @@
 // Package study turns a validated spec into a study directory: it resolves
 // where the study goes and its dependencies, expands the DAG, renders every
-// script, and writes the directory with its state database (REFERENCE §5).
+// script, and writes the directory with its state database (README.md, The
+// study directory).
 package study
 
 import (

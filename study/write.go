@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/dag"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/status"
@@ -248,7 +249,7 @@ func (st *Study) writeState(root string) error {
 		info.Scheduled = st.scripts[i].scheduled
 		info.JobName = st.jobName(n)
 		info.Walltime, info.Nested = n.Step.Run.Walltime, n.Step.Run.Nested
-		info.Params = n.Params
+		info.Params = adapters.StoreKVs(n.Params)
 		for _, par := range n.Parents {
 			info.Parents = append(info.Parents, pos[par])
 		}
@@ -258,7 +259,7 @@ func (st *Study) writeState(root string) error {
 		}
 	}
 	info := &store.StudyInfo{Name: st.Spec.Name, Stem: Stem(st.Spec.Name), Dir: st.Dir, Spec: filepath.Join(st.Dir, filepath.Base(st.Spec.Path)),
-		BatchType: st.Spec.Batch.Type, Batch: st.Spec.Batch, Created: st.Opt.Now, Dry: st.Opt.Dry}
+		BatchType: st.Spec.Batch.Type, Batch: adapters.StoreBatch(&st.Spec.Batch), Created: st.Opt.Now, Dry: st.Opt.Dry}
 	if root != st.Dir {
 		info.ScriptsDir = root
 	}

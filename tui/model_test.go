@@ -11,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/mattn/go-runewidth"
 
-	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
@@ -32,9 +31,9 @@ func smallStudy(t testing.TB, dir string) Data {
 	at := func(sec int) time.Time { return created.Add(time.Duration(sec) * time.Second) }
 	steps := []store.StepInfo{
 		{Name: "setup", Workspace: "setup", JobName: "setup"},
-		{Name: "sim_X.1", Workspace: "sim/X.1", JobName: "sim_X.1", Params: []spec.KV{{Key: "X", Value: "1"}}},
-		{Name: "sim_X.2", Workspace: "sim/X.2", JobName: "sim_X.2", Params: []spec.KV{{Key: "X", Value: "2"}}},
-		{Name: "sim_X.3", Workspace: "sim/X.3", JobName: "sim_X.3", Params: []spec.KV{{Key: "X", Value: "3"}}},
+		{Name: "sim_X.1", Workspace: "sim/X.1", JobName: "sim_X.1", Params: []store.KV{{Key: "X", Value: "1"}}},
+		{Name: "sim_X.2", Workspace: "sim/X.2", JobName: "sim_X.2", Params: []store.KV{{Key: "X", Value: "2"}}},
+		{Name: "sim_X.3", Workspace: "sim/X.3", JobName: "sim_X.3", Params: []store.KV{{Key: "X", Value: "3"}}},
 		{Name: "check_X.2", Workspace: "check/X.2", JobName: "check_X.2"},
 		{Name: "plot", Workspace: "plot", JobName: "plot"},
 		{Name: "report", Workspace: "report", JobName: "report"},

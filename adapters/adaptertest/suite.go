@@ -48,7 +48,7 @@ type suite struct {
 // open opens an executor, as a conductor does when it starts.
 func (s *suite) open(t *testing.T) adapters.Executor {
 	t.Helper()
-	ex, err := s.h.Adapter.Open(adapters.Config{Batch: &s.h.Batch, Limit: time.Minute, StateDir: s.stateDir,
+	ex, err := s.h.Adapter.Open(adapters.Config{Batch: &s.h.Batch, StateDir: s.stateDir,
 		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
 	if err != nil {
 		t.Fatalf("open: %v", err)

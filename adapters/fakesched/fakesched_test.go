@@ -208,8 +208,8 @@ func TestFluxLifecycle(t *testing.T) {
 func TestFluxLimitAndCancel(t *testing.T) {
 	f := Start(t, EnvGrace+"=200ms")
 	ws := t.TempDir()
-	long := submitFlux(t, f, ws, "#!/bin/bash\n#flux: -n 1\n#flux: -t 0.5s\nsleep 30\n")
-	killed := submitFlux(t, f, ws, "#!/bin/bash\n#flux: -n 1\nsleep 30\n")
+	long := submitFlux(t, f, ws, "#!/bin/bash\n#flux: -n 1\n#flux: -t 0.5s\nsleep 30\n", "--cwd", ws)
+	killed := submitFlux(t, f, ws, "#!/bin/bash\n#flux: -n 1\nsleep 30\n", "--cwd", ws)
 	until(t, f, ` R \n$`, "flux", "jobs", "-n", "-o", fluxFormat, killed)
 	if out, stderr, code := run(t, f, "", "flux", "cancel", killed); out != "" || stderr != "" || code != 0 {
 		t.Errorf("cancel: %q %q exit %d", out, stderr, code)
@@ -221,7 +221,7 @@ func TestFluxLimitAndCancel(t *testing.T) {
 		t.Errorf("cancel of ended jobs: %q exit %d", stderr, code)
 	}
 	pend := Start(t, EnvPending+"=10s")
-	id := submitFlux(t, pend, ws, "#!/bin/bash\n#flux: -n 1\ntrue\n")
+	id := submitFlux(t, pend, ws, "#!/bin/bash\n#flux: -n 1\ntrue\n", "--cwd", ws)
 	run(t, pend, "", "flux", "cancel", id)
 	until(t, pend, `^`+id+` CA -128\n$`, "flux", "jobs", "-n", "-o", fluxFormat, id)
 }

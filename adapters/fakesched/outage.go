@@ -43,7 +43,7 @@ const deadline = 500 * time.Millisecond
 
 func (o Outages) open(t *testing.T) adapters.Executor {
 	t.Helper()
-	ex, err := o.Adapter.Open(adapters.Config{Batch: &o.Batch, Limit: time.Minute, StateDir: t.TempDir(),
+	ex, err := o.Adapter.Open(adapters.Config{Batch: &o.Batch, StateDir: t.TempDir(),
 		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
 	if err != nil {
 		t.Fatal(err)

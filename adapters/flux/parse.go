@@ -69,8 +69,9 @@ func ParseID(s string) (uint64, error) {
 	return 0, fmt.Errorf("'%s' is not a Flux job id", s)
 }
 
-// State maps a Flux status abbreviation (flux jobs {status_abbrev}) to a
-// step state (REFERENCE §6). ok is false for one maestro does not know.
+// State maps a Flux status abbreviation (flux jobs {status_abbrev}) to a step
+// state (docs/SCHEDULERS.md, Flux). ok is false for one maestro does not
+// know.
 func State(abbrev string) (st state.State, ok bool) {
 	switch abbrev {
 	case "N", "D", "P", "S": // NEW, DEPEND, PRIORITY, SCHED

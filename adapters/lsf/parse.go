@@ -17,9 +17,9 @@ import (
 // "jobid:7" cut 8-digit ids, which then never matched).
 const bjobsFormat = "jobid stat exit_code exit_reason delimiter='|'"
 
-// State maps an LSF job state (bjobs STAT) to a step state (REFERENCE
-// §6). EXIT needs the exit reason; see exitState. ok is false for a state
-// maestro does not know.
+// State maps an LSF job state (bjobs STAT) to a step state
+// (docs/SCHEDULERS.md, LSF). EXIT needs the exit reason; see exitState. ok
+// is false for a state maestro does not know.
 func State(stat string) (st state.State, ok bool) {
 	switch stat {
 	case "PEND":

@@ -9,8 +9,8 @@ import (
 )
 
 // State maps a Slurm job state (as squeue %T, sacct State or scontrol
-// JobState print it) to a step state (REFERENCE §6). ok is false for a
-// state maestro does not know; the job is then watched as it is.
+// JobState print it) to a step state (docs/SCHEDULERS.md, Slurm). ok is false
+// for a state maestro does not know; the job is then watched as it is.
 func State(s string) (st state.State, ok bool) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "CANCELLED") { // sacct: "CANCELLED by 1000"
