@@ -133,3 +133,53 @@ func BenchmarkIdleConductor(b *testing.B) {
 	}
 	b.ReportMetric(cpu.Seconds()/wall.Seconds()*100, "cpu-%")
 }
+
+// BenchmarkLocalRunUnderStatus measures `maestro run -fg` of 2,000 local
+// steps of 0.1 s each (8 at a time) with four `maestro status --json`
+// loops reading the study all along, against the same run alone, in one
+// run: readers must not slow the conductor (target ≤ 1.2×).
+func BenchmarkLocalRunUnderStatus(b *testing.B) {
+	dir := benchDir(b)
+	specPath := writeLocalSpec(b, dir, 2000, "sleep 0.1; echo $(X)")
+	run := func(out string) time.Duration {
+		start := time.Now()
+		if code := Main([]string{"run", "-fg", "-y", "-t", "8", "-o", out, specPath}, strings.NewReader(""), io.Discard, os.Stderr); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+		return time.Since(start)
+	}
+	var alone, loaded time.Duration
+	reads := 0
+	for i := 0; i < b.N; i++ {
+		alone += run(filepath.Join(dir, fmt.Sprintf("alone%d", i)))
+		out := filepath.Join(dir, fmt.Sprintf("loaded%d", i))
+		stop := make(chan struct{})
+		counts := make(chan int, 4)
+		for k := 0; k < 4; k++ {
+			go func() {
+				n := 0
+				for {
+					select {
+					case <-stop:
+						counts <- n
+						return
+					default:
+					}
+					cmd := exec.Command(os.Args[0], "status", "--json", out)
+					cmd.Args[0] = "maestro"
+					if cmd.Run() == nil {
+						n++
+					}
+				}
+			}()
+		}
+		loaded += run(out)
+		close(stop)
+		for k := 0; k < 4; k++ {
+			reads += <-counts
+		}
+	}
+	b.ReportMetric(alone.Seconds()/float64(b.N), "alone-s/op")
+	b.ReportMetric(float64(reads)/loaded.Seconds(), "reads/s")
+	b.ReportMetric(loaded.Seconds()/alone.Seconds(), "x-alone")
+}

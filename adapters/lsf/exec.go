@@ -15,11 +15,16 @@ import (
 type executor struct {
 	cfg     adapters.Config
 	journal *adapters.Journal
+	rec     *adapters.Recorder
 }
 
 // Open implements adapters.Adapter.
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	return &executor{cfg: adapters.WithDefaults(cfg), journal: adapters.OpenJournal(cfg.StateDir, "lsf-jobs.jsonl")}, nil
+	rec, err := adapters.NewRecorder(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	return &executor{cfg: adapters.WithDefaults(cfg), journal: adapters.OpenJournal(cfg.StateDir, "lsf-jobs.jsonl"), rec: rec}, nil
 }
 
 func (e *executor) Capabilities() adapters.Capabilities {
@@ -37,7 +42,7 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("bsub: %w", err)
 	}
-	out, stderr, err := adapters.Command(ctx, script, "bsub", "-cwd", j.Workspace)
+	out, stderr, err := adapters.CommandIn(ctx, e.rec.Env(j), script, "bsub", "-cwd", j.Workspace)
 	if err != nil {
 		if transient(stderr + "\n" + out) {
 			return "", fmt.Errorf("%w: %v", adapters.ErrUnavailable, err)

@@ -148,7 +148,7 @@ func TestVanishingJobs(t *testing.T) {
 	}
 	ex := open()
 	ws := t.TempDir()
-	job := &adapters.Job{Name: "fails", Script: script(t, "#!/bin/bash\n#BSUB -J fails\n#BSUB -o fails.%J.out\nexit 3\n"), Workspace: ws, Token: "1"}
+	job := &adapters.Job{Name: "fails", Script: script(t, "#!/bin/bash\n#BSUB -J fails\n#BSUB -o fails.%J.out\nsleep 1\nexit 3\n"), Workspace: ws, Token: "1"}
 	id, err := ex.Submit(context.Background(), job)
 	if err != nil {
 		t.Fatal(err)
