@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters/adaptertest"
 	"github.com/maestro-go/maestro/state"
 )
 
@@ -163,7 +164,7 @@ fi`, count, chaosWarnFrom, chaosWarnTo)})
 		t.Fatalf("study ended %s (%v):\n%s", s, err, logs)
 	}
 	checkOnce(t, dir, steps)
-	for name, st := range statuses(t, study) {
+	for name, st := range adaptertest.Steps(t, study) {
 		if st.State != state.Finished {
 			t.Errorf("%s ended %s", name, st.State)
 		}

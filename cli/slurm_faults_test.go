@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters/adaptertest"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
@@ -92,45 +93,6 @@ func runBounded(cmd *exec.Cmd, limit time.Duration) (string, error) {
 	}
 }
 
-// ledgerCounts reads how often each step appended its name to the ledger.
-func ledgerCounts(t *testing.T, dir string) map[string]int {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "ledger"))
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	count := map[string]int{}
-	for _, l := range strings.Fields(string(data)) {
-		count[l]++
-	}
-	return count
-}
-
-// statuses returns the recorded status of every step by name.
-func statuses(t *testing.T, study string) map[string]store.StepStatus {
-	t.Helper()
-	st, err := store.Open(study)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]store.StepStatus{}
-	err = st.View(func(tx *store.Tx) error {
-		infos, err := tx.Steps()
-		if err != nil {
-			return err
-		}
-		stats, err := tx.Statuses()
-		for i := range infos {
-			out[infos[i].Name] = stats[i]
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func fanNames(n int) []string {
 	var names []string
 	for i := 1; i <= n; i++ {
@@ -157,7 +119,7 @@ global.parameters:
 
 func checkOnce(t *testing.T, dir string, steps []string) {
 	t.Helper()
-	count := ledgerCounts(t, dir)
+	count := adaptertest.Ledger(t, filepath.Join(dir, "ledger"))
 	for _, s := range steps {
 		if count[s] != 1 {
 			t.Errorf("step %s ran %d times", s, count[s])
@@ -247,7 +209,7 @@ study:
 	cmd.Wait()
 	var ids []string
 	for _, name := range []string{"ok", "oom", "code255"} {
-		ids = append(ids, statuses(t, study)[name].JobID)
+		ids = append(ids, adaptertest.Steps(t, study)[name].JobID)
 	}
 	waitSlurmEnded(t, ids)
 
@@ -258,7 +220,7 @@ study:
 		"sacct":    `echo "sacct: error: Slurm accounting storage is disabled" >&2; exit 1`,
 	})
 	out := runConductor(t, study, "PATH="+bin+":"+os.Getenv("PATH"))
-	st := statuses(t, study)
+	st := adaptertest.Steps(t, study)
 	want := map[string]struct {
 		state state.State
 		code  int
