@@ -287,3 +287,33 @@ func TestSubmitLimitOnSlurm(t *testing.T) {
 		t.Errorf("the limit was never reached (limit %d, %d steps):\n%s", limit, n, out)
 	}
 }
+
+// A hung sacct (a slurmdbd outage) costs nothing while squeue answers:
+// the study runs to its end, with its exit codes, at the pace of squeue.
+func TestHungSacct(t *testing.T) {
+	needSlurm(t)
+	dir, study := studyIn(t, `description: {name: hungsacct, description: slurmdbd hangs}
+batch: {type: slurm, host: localhost, bank: maestro, queue: debug}
+study:
+  - name: ok
+    description: ends well
+    run: {cmd: "echo ok >> $(SPECROOT)/ledger", procs: 1}
+  - name: code137
+    description: its program killed
+    run: {cmd: "echo code137 >> $(SPECROOT)/ledger; exit 137", procs: 1, depends: [ok]}
+`)
+	bin := filepath.Join(dir, "bin")
+	wrap(t, bin, map[string]string{"sacct": `sleep 3600`})
+	cmd := conductorCmd(study)
+	cmd.Args = []string{"conductor", "-t", "1", "--scheduler-timeout", "3s", study}
+	cmd.Env = append(cmd.Env, "PATH="+bin+":"+os.Getenv("PATH"))
+	out, err := runBounded(cmd, 2*time.Minute)
+	st := adaptertest.Steps(t, study)
+	if s := st["code137"]; s.State != state.Failed || s.ExitCode == nil || *s.ExitCode != 137 || st["ok"].State != state.Finished {
+		t.Fatalf("ok %+v, code137 %+v (%v):\n%s", st["ok"], s, err, out)
+	}
+	if strings.Contains(out, "pausing submissions") {
+		t.Errorf("a hung sacct paused submissions:\n%s", out)
+	}
+	checkOnce(t, dir, []string{"ok", "code137"})
+}
