@@ -209,6 +209,7 @@ type engine struct {
 	limitUntil       time.Time // the scheduler refused a job for a limit: no scheduled submission before then
 	atLimit          bool      // the last scheduled submission was refused for a limit
 	writeFailedSince time.Time
+	writeLogged      time.Time // when the write failure was last logged
 	writeGiveUp      time.Duration
 	inflightLocal    int
 	inflightSched    int

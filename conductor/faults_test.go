@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -16,15 +17,18 @@ import (
 )
 
 // failingDB lets the first ok writes through, then fails every write
-// with ENOSPC, as a full disk does.
+// with ENOSPC, as a full disk does, until it is healed.
 type failingDB struct {
 	Database
-	ok     int64
-	writes atomic.Int64
+	ok       int64
+	writes   atomic.Int64
+	failures atomic.Int64
+	healed   atomic.Bool
 }
 
 func (f *failingDB) Update(fn func(*store.Tx) error) error {
-	if f.writes.Add(1) > f.ok {
+	if f.writes.Add(1) > f.ok && !f.healed.Load() {
+		f.failures.Add(1)
 		return &errnoErr{syscall.ENOSPC}
 	}
 	return f.Database.Update(fn)
@@ -35,9 +39,9 @@ type errnoErr struct{ errno syscall.Errno }
 func (e *errnoErr) Error() string { return "write meta/maestro.db: " + e.errno.Error() }
 
 // A write that fails stops submissions: the job already submitted is
-// watched to its end, then the conductor stops with an error that says
-// why. Once writes work again, a restart finds that job instead of
-// submitting it again, and every step runs exactly once.
+// watched to its end, and its end is held until a write succeeds, however
+// long the give-up time has passed; then the study goes on, and every
+// step runs exactly once.
 func TestFailedWriteStopsSubmissions(t *testing.T) {
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, `
@@ -50,25 +54,49 @@ func TestFailedWriteStopsSubmissions(t *testing.T) {
 	// Write 1 records the conductor, write 2 marks a as being submitted;
 	// the write of a's job id is the first to fail.
 	fdb := &failingDB{ok: 2}
-	_, err := Run(ctx, Options{Dir: dir, WriteGiveUp: 50 * time.Millisecond, DB: func(db Database) Database { fdb.Database = db; return fdb }})
-	if err == nil || !strings.Contains(err.Error(), "cannot record the state") || !strings.Contains(err.Error(), "maestro restart") {
-		t.Fatalf("run with a full disk: %v", err)
-	}
-	if f.submits["a"] != 1 || f.submits["b"] != 0 {
-		t.Fatalf("submissions while writes failed: %v", f.submits)
-	}
-	if st := readStatus(t, dir); st["a"].State != state.Initialized || !st["a"].Submitting {
-		t.Fatalf("recorded a: %+v", st["a"])
-	}
-
-	end, err := Run(ctx, Options{Dir: dir})
+	var duringFailure map[string]int
+	go func() {
+		for fdb.failures.Load() < 5 { // retried for longer than the give-up time
+			time.Sleep(10 * time.Millisecond)
+		}
+		f.mu.Lock()
+		duringFailure = maps.Clone(f.submits)
+		f.mu.Unlock()
+		fdb.healed.Store(true)
+	}()
+	end, err := Run(ctx, Options{Dir: dir, WriteGiveUp: 50 * time.Millisecond, DB: func(db Database) Database { fdb.Database = db; return fdb }})
 	if err != nil || end != state.StudyFinished {
-		t.Fatalf("after space returned: %s, %v", end, err)
+		t.Fatalf("end %s, %v", end, err)
+	}
+	if duringFailure["a"] != 1 || duringFailure["b"] != 0 {
+		t.Errorf("submissions while writes failed: %v", duringFailure)
 	}
 	for _, name := range []string{"a", "b", "c"} {
 		if f.submits[name] != 1 {
 			t.Errorf("%s submitted %d times", name, f.submits[name])
 		}
+	}
+}
+
+// Writes that fail before anything ran: nothing is submitted, and after
+// the give-up time the conductor stops with an error that says why; a
+// later conductor runs the study.
+func TestWriteFailureGivesUp(t *testing.T) {
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir := writeStudy(t, f, twoSteps, store.Settings{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fdb := &failingDB{ok: 1} // the marks of a are not recorded
+	_, err := Run(ctx, Options{Dir: dir, WriteGiveUp: 50 * time.Millisecond, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	if err == nil || !strings.Contains(err.Error(), "cannot record the state") || !strings.Contains(err.Error(), "maestro restart") {
+		t.Fatalf("run with a full disk: %v", err)
+	}
+	if len(f.submits) != 0 {
+		t.Fatalf("submitted while nothing could be recorded: %v", f.submits)
+	}
+	end, err := Run(ctx, Options{Dir: dir})
+	if err != nil || end != state.StudyFinished || f.submits["a"] != 1 || f.submits["b"] != 1 {
+		t.Fatalf("after space returned: %s, %v, %v", end, err, f.submits)
 	}
 }
 

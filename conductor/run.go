@@ -76,6 +76,11 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 		select {
 		case <-ctx.Done():
 			e.flush(true)
+			if e.pending() {
+				err := fmt.Errorf("stopping (%v) with changes that could not be recorded (%v): their jobs may run again on restart", context.Cause(ctx), e.writeErr)
+				e.logf("%v", err)
+				return e.studyState, err
+			}
 			e.logf("conductor stopping (%v); the study stays %s: run `conductor %s` to resume", context.Cause(ctx), e.studyState, e.dir)
 			return e.studyState, ctx.Err()
 		case <-e.wake:
@@ -94,24 +99,48 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 const writeRetry = time.Second
 
 // writeStalled returns an error once writes to the store have failed for
-// longer than the give-up time and no job is in flight: nothing can then
-// happen without being recorded, so the conductor stops (and says why)
-// rather than drive a study whose state it cannot keep.
+// longer than the give-up time while nothing the conductor holds would be
+// lost by stopping: no job in flight, and no job's submission or end that
+// is known only in memory (those are held, and written as soon as a write
+// succeeds, however long that takes). The conductor then stops and says
+// why, rather than drive a study whose state it cannot keep. Meanwhile it
+// logs the failure every give-up period.
 func (e *engine) writeStalled() error {
 	if e.writeErr == nil {
-		e.writeFailedSince = time.Time{}
+		e.writeFailedSince, e.writeLogged = time.Time{}, time.Time{}
 		return nil
 	}
+	now := time.Now()
 	if e.writeFailedSince.IsZero() {
-		e.writeFailedSince = time.Now()
+		e.writeFailedSince, e.writeLogged = now, now
 	}
-	if e.inflightLocal+e.inflightSched > 0 || len(e.limbo) > 0 || time.Since(e.writeFailedSince) < e.writeGiveUp {
+	if now.Sub(e.writeFailedSince) < e.writeGiveUp {
+		return nil
+	}
+	if held := e.heldRuns(); held > 0 || e.inflightLocal+e.inflightSched > 0 || len(e.limbo) > 0 {
+		if now.Sub(e.writeLogged) >= e.writeGiveUp {
+			e.logf("still cannot record state (%v): %d jobs in flight, %d submissions or ends known only here; nothing is submitted until a write succeeds",
+				e.writeErr, e.inflightLocal+e.inflightSched, held)
+			e.writeLogged = now
+		}
 		return nil
 	}
 	err := fmt.Errorf("cannot record the state of %s for %s (%v); stopped with no job in flight and nothing submitted since; "+
 		"when the study directory is writable again, run `maestro restart %s`", e.dir, e.writeGiveUp.Round(time.Second), e.writeErr, e.dir)
 	e.logf("%v", err)
 	return err
+}
+
+// heldRuns counts the unrecorded changes of steps that were submitted or
+// ended: stopping would lose them.
+func (e *engine) heldRuns() int {
+	n := 0
+	for i := range e.dirty {
+		if st := &e.status[i]; st.JobID != "" || st.State.Terminal() {
+			n++
+		}
+	}
+	return n
 }
 
 // finish records the study's end state.
