@@ -101,9 +101,7 @@ func (e *engine) poll(ctx context.Context) {
 			e.apply(i, adapters.Status{State: state.NotFound, Reason: "job " + id + " is known to no scheduler command any more"})
 		}
 	}
-	if failed == nil {
-		e.nextPoll = time.Now().Add(e.sleep())
-	}
+	e.nextPoll = time.Now().Add(e.sleep())
 }
 
 // schedFailed notes a scheduler command that failed: the next try waits
