@@ -81,8 +81,10 @@ type Status struct {
 type Executor interface {
 	// Submit starts or enqueues a job and returns its id.
 	Submit(ctx context.Context, j *Job) (string, error)
-	// Query reports many jobs in one call. An id missing from the result
-	// was found nowhere; an error means nothing is known this time.
+	// Query reports many jobs in one call. Without an error, an id missing
+	// from the result was found nowhere. With an error, the result holds
+	// what the scheduler did answer (it may be empty) and the ids missing
+	// from it are unknown this time.
 	Query(ctx context.Context, ids []string) (map[string]Status, error)
 	// Cancel cancels many jobs.
 	Cancel(ctx context.Context, ids []string) error
