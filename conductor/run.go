@@ -75,8 +75,13 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 		pollTimer.Reset(wait)
 		select {
 		case <-ctx.Done():
+			if e.stopOnInterrupt {
+				stopped, scheduled := e.stopLocal()
+				e.logf("conductor interrupted: stopped %d local steps (a restart runs them again); %d scheduled jobs keep running (`maestro cancel %s` cancels them)",
+					stopped, scheduled, e.dir)
+			}
 			e.flush(true)
-			e.logf("conductor stopping (%v); the study stays %s: run `conductor %s` to resume", context.Cause(ctx), e.studyState, e.dir)
+			e.logf("conductor stopping (%v); the study stays %s: resume it with `maestro restart %s`", context.Cause(ctx), e.studyState, e.dir)
 			return e.studyState, ctx.Err()
 		case <-e.wake:
 		case <-usr1:
