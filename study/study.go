@@ -27,6 +27,10 @@ type Options struct {
 	Pgen     string // pgen file, copied into the study
 	Settings store.Settings
 	Now      time.Time
+	// Progress, when set, is told how many of the total steps Write has
+	// written, now and then and at the end: never two calls at once, and
+	// each with more done than the one before.
+	Progress func(done, total int)
 }
 
 // Study is a study ready to be written: expanded, with every script
