@@ -63,8 +63,53 @@ func New(dir string, st *store.Store, wake func()) *Server {
 	mux.HandleFunc("GET /api/v1/events", s.events)
 	mux.HandleFunc("GET /api/v1/events/stream", s.stream)
 	mux.HandleFunc("POST /api/v1/cancel", s.cancel)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: jsonErrors(mux), ReadHeaderTimeout: 10 * time.Second}
 	return s
+}
+
+// jsonErrors makes the mux's own answers to a path it has no route for
+// (404) or a method a route does not take (405) JSON errors like the
+// handlers' ones, instead of plain text.
+func jsonErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			w = &routeError{ResponseWriter: w, r: r}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// routeError rewrites a 404 or 405 from the mux as {"error": "..."}.
+type routeError struct {
+	http.ResponseWriter
+	r    *http.Request
+	code int
+}
+
+func (w *routeError) WriteHeader(code int) {
+	if code == http.StatusNotFound || code == http.StatusMethodNotAllowed {
+		w.code = code
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Del("X-Content-Type-Options")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *routeError) Write(b []byte) (int, error) {
+	switch w.code {
+	case 0:
+		return w.ResponseWriter.Write(b)
+	case -1:
+		return len(b), nil
+	case http.StatusNotFound:
+		json.NewEncoder(w.ResponseWriter).Encode(map[string]string{
+			"error": fmt.Sprintf("no route for %s %s; the API's routes are listed in docs/STATUS.md", w.r.Method, w.r.URL.Path)})
+	default:
+		json.NewEncoder(w.ResponseWriter).Encode(map[string]string{
+			"error": fmt.Sprintf("%s takes %s, not %s", w.r.URL.Path, w.Header().Get("Allow"), w.r.Method)})
+	}
+	w.code = -1 // the body is written once
+	return len(b), nil
 }
 
 // Serve serves on l until Close.

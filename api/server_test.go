@@ -264,21 +264,25 @@ func TestCancel(t *testing.T) {
 	}
 }
 
-// TestMethodsAndPaths: the routes answer only their methods.
+// TestMethodsAndPaths: the routes answer only their methods, and other
+// paths and methods get JSON errors as docs/STATUS.md promises.
 func TestMethodsAndPaths(t *testing.T) {
 	f := serve(t)
 	for _, c := range []struct {
 		method, path string
 		want         int
+		msg          string
 	}{
-		{"GET", "/api/v1/cancel", 405},
-		{"POST", "/api/v1/state", 405},
-		{"DELETE", "/api/v1/events", 405},
-		{"GET", "/api/v2/state", 404},
-		{"GET", "/", 404},
+		{"GET", "/api/v1/cancel", 405, "/api/v1/cancel takes POST, not GET"},
+		{"POST", "/api/v1/state", 405, "/api/v1/state takes GET, HEAD, not POST"},
+		{"DELETE", "/api/v1/events", 405, "/api/v1/events takes GET, HEAD, not DELETE"},
+		{"GET", "/api/v2/state", 404, "no route for GET /api/v2/state; the API's routes are listed in docs/STATUS.md"},
+		{"GET", "/", 404, "no route for GET /; the API's routes are listed in docs/STATUS.md"},
+		{"POST", "/nope", 404, "no route for POST /nope; the API's routes are listed in docs/STATUS.md"},
 	} {
-		if code, body := f.do(t, c.method, c.path, nil, nil); code != c.want {
-			t.Errorf("%s %s: %d %s, want %d", c.method, c.path, code, body, c.want)
+		var e map[string]string
+		if code, body := f.do(t, c.method, c.path, nil, &e); code != c.want || e["error"] != c.msg || len(e) != 1 {
+			t.Errorf("%s %s: %d %s, want %d {\"error\":%q}", c.method, c.path, code, body, c.want, c.msg)
 		}
 	}
 	if n := f.wakes.Load(); n != 0 {

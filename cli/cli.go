@@ -21,10 +21,11 @@ import (
 // Exit codes, mapped in one place.
 const (
 	ExitOK        = 0
-	ExitError     = 1 // a failed command
-	ExitUsage     = 2 // a wrong flag or argument (as argparse exits)
-	ExitFailure   = 2 // run -fg: the study ended in FAILURE
-	ExitCancelled = 3 // run -fg: the study ended CANCELLED
+	ExitError     = 1   // a failed command
+	ExitUsage     = 2   // a wrong flag or argument (as argparse exits)
+	ExitFailure   = 2   // run -fg: the study ended in FAILURE
+	ExitCancelled = 3   // run -fg: the study ended CANCELLED
+	ExitInterrupt = 130 // run -fg: interrupted (Ctrl-C), as shells report SIGINT
 )
 
 // Version is the maestro version; the conductor reports the same one,

@@ -69,7 +69,10 @@ func (a *App) launch(dir, stem string, o launchOptions) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Out: a.Out, Debug: a.Log.level <= LevelDebug,
-			HTTP: o.http, HTTPRemote: o.httpRemote, Started: o.started})
+			HTTP: o.http, HTTPRemote: o.httpRemote, Started: o.started, StopLocal: true})
+		if ctx.Err() != nil {
+			return &exitError{code: ExitInterrupt, err: fmt.Errorf("interrupted; resume the study with: maestro restart %s", shellQuote(dir))}
+		}
 		if err != nil {
 			return err
 		}

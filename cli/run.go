@@ -80,6 +80,7 @@ func (a *App) run(o *runOptions, args []string) error {
 			return err
 		}
 	}
+	opt.Progress = writeProgress(a.Err)
 	st, err := study.New(s, dir, opt)
 	if err != nil {
 		return err

@@ -60,7 +60,7 @@ func (a *App) update(o updateOptions, dirs []string) error {
 		}
 	}
 	if len(*throttle)+len(*rlimit)+len(*sleep) == 0 {
-		if err := a.askUpdate(&reqs); err != nil {
+		if err := a.askUpdate(dirs, &reqs); err != nil {
 			return err
 		}
 	}
@@ -72,8 +72,16 @@ func (a *App) update(o updateOptions, dirs []string) error {
 	return nil
 }
 
-// askUpdate reads settings interactively, applied to every directory.
-func (a *App) askUpdate(reqs *[]store.Request) error {
+// askUpdate reads settings interactively, applied to every directory,
+// after showing each study's current ones.
+func (a *App) askUpdate(dirs []string, reqs *[]store.Request) error {
+	for _, dir := range dirs {
+		s, err := settingsOf(dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Out, "%s now has throttle %d, rlimit %d, sleep %d.\n", dir, s.Throttle, s.RLimit, s.SleepSecs)
+	}
 	for {
 		fmt.Fprint(a.Out, "What would you like to update? [rlimit/throttle/sleep/done/quit] ")
 		line, err := a.In.ReadString('\n')
@@ -115,19 +123,57 @@ func (a *App) askUpdate(reqs *[]store.Request) error {
 	}
 }
 
+// settingsOf reads the settings stored for the study in dir.
+func settingsOf(dir string) (store.Settings, error) {
+	st, err := openStudy(dir)
+	if err != nil {
+		return store.Settings{}, err
+	}
+	var s store.Settings
+	err = st.View(func(tx *store.Tx) error {
+		var err error
+		s, err = tx.Settings()
+		return err
+	})
+	return s, err
+}
+
 func (a *App) updateOne(dir string, r store.Request) error {
 	dir, _ = filepath.Abs(dir)
 	r.Kind = store.RequestUpdate
+	ended, err := endedState(dir)
+	if err != nil {
+		return err
+	}
 	pid, err := request(dir, r)
 	switch {
 	case err != nil:
 		return err
+	case ended != "":
+		fmt.Fprintf(a.Out, "%s ended %s, so nothing changes now: %s is stored for its next `maestro restart`.\n", dir, ended, changes(r))
 	case pid > 0:
 		fmt.Fprintf(a.Out, "Updated %s (conductor %d applies it on its next cycle).\n", dir, pid)
 	default:
 		fmt.Fprintf(a.Out, "Updated %s.\n", dir)
 	}
 	return nil
+}
+
+// changes says what an update request sets.
+func changes(r store.Request) string {
+	var parts []string
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"throttle", r.Throttle}, {"rlimit", r.RLimit}, {"sleep", r.Sleep}} {
+		if f.v != nil {
+			parts = append(parts, fmt.Sprintf("%s %d", f.name, *f.v))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -33,6 +33,11 @@ type Options struct {
 	// WriteGiveUp is how long writes to the study database may fail, with
 	// no job in flight, before the conductor stops; 0 means a minute.
 	WriteGiveUp time.Duration
+	// StopLocal makes an interrupt (the end of Run's context) stop the
+	// study's local steps and record them to run again, as `maestro run
+	// -fg` wants of Ctrl-C; without it they run on, for the next conductor
+	// to adopt. Scheduled jobs are left alone either way.
+	StopLocal bool
 	// Started, when set, is called once the conductor holds the study's
 	// lock.
 	Started func()
@@ -214,11 +219,12 @@ type engine struct {
 	inflightLocal    int
 	inflightSched    int
 	sleepOverride    int
+	stopOnInterrupt  bool
 }
 
 func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
 	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), requests: make(chan struct{}, 1), dirty: map[int32]bool{}, debug: opt.Debug,
-		sleepOverride: opt.SleepSecs, writeGiveUp: opt.WriteGiveUp}
+		sleepOverride: opt.SleepSecs, writeGiveUp: opt.WriteGiveUp, stopOnInterrupt: opt.StopLocal}
 	if opt.DB != nil {
 		e.st = opt.DB(st)
 	}

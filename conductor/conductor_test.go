@@ -34,6 +34,7 @@ type fakeSched struct {
 	jobs      map[string]adapters.Status
 	names     map[string]string // id -> name
 	next      int
+	cancelled []string // job ids Cancel was given
 }
 
 var current *fakeSched
@@ -88,7 +89,12 @@ func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.
 	return out, nil
 }
 
-func (f *fakeSched) Cancel(_ context.Context, ids []string) error { return nil }
+func (f *fakeSched) Cancel(_ context.Context, ids []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancelled = append(f.cancelled, ids...)
+	return nil
+}
 
 func (f *fakeSched) Find(_ context.Context, jobs []*adapters.Job, _ time.Time) (map[string]string, error) {
 	f.mu.Lock()

@@ -75,13 +75,18 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 		pollTimer.Reset(wait)
 		select {
 		case <-ctx.Done():
+			if e.stopOnInterrupt {
+				stopped, scheduled := e.stopLocal()
+				e.logf("conductor interrupted: stopped %d local steps (a restart runs them again); %d scheduled jobs keep running (`maestro cancel %s` cancels them)",
+					stopped, scheduled, e.dir)
+			}
 			e.flush(true)
 			if e.pending() {
 				err := fmt.Errorf("stopping (%v) with changes that could not be recorded (%v): their jobs may run again on restart", context.Cause(ctx), e.writeErr)
 				e.logf("%v", err)
 				return e.studyState, err
 			}
-			e.logf("conductor stopping (%v); the study stays %s: run `conductor %s` to resume", context.Cause(ctx), e.studyState, e.dir)
+			e.logf("conductor stopping (%v); the study stays %s: resume it with `maestro restart %s`", context.Cause(ctx), e.studyState, e.dir)
 			return e.studyState, ctx.Err()
 		case <-e.wake:
 		case <-usr1:

@@ -125,6 +125,18 @@ func yamlError(data []byte, name string, err error) error {
 	case strings.Contains(msg, "end of stream"):
 		line = bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n")) + 1
 	}
+	// A tab in the indentation: the library says so on a line at or before
+	// the tab's, or finds no token where the tab starts a line.
+	tab := -1
+	switch {
+	case strings.Contains(msg, "tab character"):
+		tab = indentTab(data, line, -1)
+	case strings.Contains(msg, "cannot start any token"):
+		tab = indentTab(data, line, line)
+	}
+	if offset < 0 && tab >= 0 {
+		offset, msg = tab, "a tab character; YAML indents with spaces only"
+	}
 	col := 1
 	if offset >= 0 {
 		line = bytes.Count(data[:offset], []byte("\n")) + 1
@@ -133,6 +145,27 @@ func yamlError(data []byte, name string, err error) error {
 		col += len(lines[line-1]) - len(bytes.TrimLeft(lines[line-1], " "))
 	}
 	return errorf(Pos{File: name, Line: line, Col: col}, "YAML syntax error: %s", msg)
+}
+
+// indentTab returns the offset of the first tab in the indentation of a
+// line from line to last (to the end when last < 0), or -1.
+func indentTab(data []byte, line, last int) int {
+	start := 0
+	for l := 1; start < len(data) && (last < 0 || l <= last); l++ {
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data) - start
+		}
+		if l >= line {
+			for i := start; i < start+end && (data[i] == ' ' || data[i] == '\t'); i++ {
+				if data[i] == '\t' {
+					return i
+				}
+			}
+		}
+		start += end + 1
+	}
+	return -1
 }
 
 // badByte returns the offset of the first byte YAML refuses: invalid
@@ -384,10 +417,19 @@ func (d *decoder) batch(n *yaml.Node, b *Batch, s *Spec) error {
 	// adapters do; an empty value (a cluster that schedules by QOS only)
 	// leaves its directive out. Flux reads none of them.
 	if b.Type == "slurm" || b.Type == "lsf" {
+		var missing, empty []string
 		for _, k := range []string{"host", "bank", "queue"} {
 			if find(entries, k) == nil {
-				return errorf(d.pos(n), "Key '%s' is missing from batch (required for batch type '%s'; write %s: \"\" if the cluster has none).", k, b.Type, k)
+				missing, empty = append(missing, "'"+k+"'"), append(empty, k+": \"\"")
 			}
+		}
+		switch len(missing) {
+		case 0:
+		case 1:
+			return errorf(d.pos(n), "Key %s is missing from batch (required for batch type '%s'; write %s if the cluster has none).", missing[0], b.Type, empty[0])
+		default:
+			return errorf(d.pos(n), "Keys %s are missing from batch (required for batch type '%s'; write %s if the cluster has none).",
+				andList(missing), b.Type, andList(empty))
 		}
 	}
 	return nil
@@ -468,4 +510,12 @@ func (d *decoder) step(n *yaml.Node, index int) (*Step, error) {
 	d.noteRefs(find(fields, "name").v, st.Name, st)
 	d.noteRefs(find(fields, "description").v, st.Description, st)
 	return st, d.run(find(fields, "run").v, st, where)
+}
+
+// andList joins words as "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

@@ -79,6 +79,12 @@ func errorCases() []errCase {
 		// ---- YAML syntax errors (scanner errors on a line after the first)
 		{name: "yaml mapping value in plain scalar", yaml: y(dl, "study: 1", " bad: 2"), pos: "3:2",
 			want: "YAML syntax error: mapping values are not allowed in this context"},
+		{name: "yaml tab indenting a key", yaml: y(dl, "study:", "\t- name: a"), pos: "3:1",
+			want: "YAML syntax error: a tab character; YAML indents with spaces only"},
+		{name: "yaml tab after spaces", yaml: y(dl, "study:", "- name: a", "\t  description: d"), pos: "4:1",
+			want: "YAML syntax error: a tab character; YAML indents with spaces only"},
+		{name: "yaml tab in a block scalar", yaml: y(dl, "study:", "- name: a", "  description: d", "  run:", "    cmd: |", "      echo", "   \t  echo"),
+			pos: "8:4", want: "YAML syntax error: a tab character; YAML indents with spaces only"},
 		{name: "yaml unterminated quote", yaml: y(dl, "study:", "- name: 'x"), pos: "3:1",
 			want: "YAML syntax error: found unexpected end of stream"},
 
@@ -161,6 +167,8 @@ func errorCases() []errCase {
 			want: "The value in field batch.shell must not be empty."},
 		{name: "batch slurm without host", yaml: y(dl, "study: []", "batch:", "  type: slurm", "  bank: b", "  queue: q"),
 			pos: "4:3", want: "Key 'host' is missing from batch (required for batch type 'slurm'; write host: \"\" if the cluster has none)."},
+		{name: "batch slurm without host and bank", yaml: y(dl, "study: []", "batch:", "  type: slurm", "  queue: q"),
+			pos: "4:3", want: "Keys 'host' and 'bank' are missing from batch (required for batch type 'slurm'; write host: \"\" and bank: \"\" if the cluster has none)."},
 		{name: "batch lsf without queue", yaml: y(dl, "study: []", "batch: {type: lsf, host: h, bank: ''}"),
 			pos: "3:8", want: "Key 'queue' is missing from batch (required for batch type 'lsf';"},
 		{name: "batch nodes is a list", yaml: y(dl, "study: []", "batch: {nodes: [1]}"), pos: "3:16",

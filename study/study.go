@@ -27,6 +27,10 @@ type Options struct {
 	Pgen     string // pgen file, copied into the study
 	Settings store.Settings
 	Now      time.Time
+	// Progress, when set, is told how many of the total steps Write has
+	// written, now and then and at the end: never two calls at once, and
+	// each with more done than the one before.
+	Progress func(done, total int)
 }
 
 // Study is a study ready to be written: expanded, with every script
@@ -138,11 +142,11 @@ func (st *Study) render() error {
 		}
 		var err error
 		if r.script, err = adapters.Render(st.adapter, sc, n.Step.Run.Cmd, r.scheduled); err != nil {
-			return err
+			return renderError(n.Step, err)
 		}
 		if n.Step.Run.Restart != "" {
 			if r.restart, err = adapters.Render(st.adapter, sc, n.Step.Run.Restart, r.scheduled); err != nil {
-				return err
+				return renderError(n.Step, err)
 			}
 		}
 	}
@@ -164,4 +168,17 @@ func (st *Study) jobName(n *dag.Node) string {
 func (st *Study) Exists() bool {
 	_, err := os.Lstat(st.Dir)
 	return !errors.Is(err, os.ErrNotExist)
+}
+
+// renderError places an error from rendering a step's script in the
+// spec: an error of its $(LAUNCHER) token where the spec first writes the
+// token, any other (from the scheduler's header) at the step.
+func renderError(step *spec.Step, err error) error {
+	pos := step.Pos
+	for _, r := range step.Refs {
+		if r.Name == "LAUNCHER" && strings.Contains(err.Error(), "$(LAUNCHER)") {
+			pos = r.Pos
+		}
+	}
+	return &spec.Error{Pos: pos, Msg: err.Error()}
 }

@@ -462,3 +462,35 @@ study:
 		}
 	}
 }
+
+// Progress is told of the writing, in rising counts that end at the
+// total, one call at a time.
+func TestWriteProgress(t *testing.T) {
+	var vals []string
+	for i := 0; i < 1000; i++ {
+		vals = append(vals, fmt.Sprint(i))
+	}
+	s := load(t, "description: {name: p, description: p}\nstudy:\n  - {name: a, description: a, run: {cmd: echo $(N)}}\n"+
+		"global.parameters:\n  N: {values: ["+strings.Join(vals, ", ")+"], label: N.%%}\n")
+	var calls []int
+	inCall := false
+	write(t, s, study.Options{Progress: func(done, total int) {
+		if inCall {
+			t.Error("two calls at once")
+		}
+		inCall = true
+		defer func() { inCall = false }()
+		if total != 1000 {
+			t.Errorf("total %d, want 1000", total)
+		}
+		calls = append(calls, done)
+	}})
+	if len(calls) < 2 || calls[len(calls)-1] != 1000 {
+		t.Fatalf("progress calls %v, want several ending at 1000", calls)
+	}
+	for k := 1; k < len(calls); k++ {
+		if calls[k] <= calls[k-1] {
+			t.Errorf("progress went from %d to %d", calls[k-1], calls[k])
+		}
+	}
+}

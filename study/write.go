@@ -146,21 +146,32 @@ func (st *Study) writeScripts(root string) error {
 		}
 	}
 	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		firstErr error
-		errOnce  sync.Once
+		next, done atomic.Int64
+		wg         sync.WaitGroup
+		firstErr   error
+		errOnce    sync.Once
+		progress   sync.Mutex
+		shown      int
 	)
+	total := len(st.Graph.Nodes)
 	work := func() {
 		defer wg.Done()
 		for {
 			i := int(next.Add(1) - 1)
-			if i >= len(st.Graph.Nodes) {
+			if i >= total {
 				return
 			}
 			if err := st.writeNode(root, i); err != nil {
 				errOnce.Do(func() { firstErr = err })
 				return
+			}
+			if n := int(done.Add(1)); st.Opt.Progress != nil && (n%256 == 0 || n == total) {
+				progress.Lock()
+				if n > shown {
+					shown = n
+					st.Opt.Progress(n, total)
+				}
+				progress.Unlock()
 			}
 		}
 	}

@@ -48,6 +48,9 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	if err := adapters.KeepOutput(j.Workspace, j.Name); err != nil { // the header's --output and --error
+		return "", err
+	}
 	sub, args := "batch", []string{"--cwd=" + j.Workspace}
 	if !j.Nested && !launches(string(text)) {
 		sub = "submit"

@@ -63,10 +63,14 @@ func walltime(j *adapters.Job) (time.Duration, error) {
 
 // Submit starts the script in its workspace, in a process group of its own
 // (so cancel reaches everything it started), with output in <name>.out and
-// <name>.err. The job id is the process id.
+// <name>.err (an earlier run's kept, see adapters.KeepOutput). The job id
+// is the process id.
 func (e *executor) Submit(_ context.Context, j *adapters.Job) (string, error) {
 	limit, err := walltime(j)
 	if err != nil {
+		return "", err
+	}
+	if err := adapters.KeepOutput(j.Workspace, j.Name); err != nil {
 		return "", err
 	}
 	out, err := os.OpenFile(filepath.Join(j.Workspace, j.Name+".out"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

@@ -40,6 +40,9 @@ func (e *executor) Capabilities() adapters.Capabilities {
 // An answer with no job id in it leaves unknown whether the job was
 // created.
 func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) {
+	if err := adapters.KeepOutput(j.Workspace, j.Name); err != nil { // the header's --output and --error
+		return "", err
+	}
 	out, _, err := adapters.CommandIn(ctx, e.rec.Env(j), nil, "sbatch", "--parsable", "-D", j.Workspace, j.Script)
 	if err != nil {
 		return "", err
