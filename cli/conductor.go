@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/maestro-go/maestro/adapters/all"
 	"github.com/maestro-go/maestro/conductor"
 )
 
@@ -17,7 +18,7 @@ import (
 // Its exit status is the study's end: 0 FINISHED, 2 FAILURE, 3 CANCELLED;
 // 1 when it could not drive the study, 2 for a wrong flag or argument.
 func ConductorMain(args []string, out, errw io.Writer) int {
-	var o conductor.Options
+	o := conductor.Options{Adapters: all.Registry()}
 	level := LevelInfo
 	cmd := &cobra.Command{
 		Use:   "conductor [flags] DIR",
@@ -43,7 +44,7 @@ func ConductorMain(args []string, out, errw io.Writer) int {
 	fs := cmd.Flags()
 	fs.IntVarP(&o.SleepSecs, "sleeptime", "t", 0, "seconds between scheduler checks (default: the study's setting)")
 	fs.IntVarP(&level, "debug_lvl", "d", LevelInfo, "log level: 1 debug ... 5 critical")
-	fs.DurationVar(&conductor.CommandLimit, "scheduler-timeout", conductor.CommandLimit, "how long one scheduler command may take before it is killed and retried")
+	fs.DurationVar(&o.Tunables.CommandLimit, "scheduler-timeout", conductor.DefaultTunables().CommandLimit, "how long one scheduler command may take before it is killed and retried")
 	fs.StringVar(&o.HTTP, "http", "", "serve the HTTP API on HOST:PORT (loopback only, unless --http-remote)")
 	fs.BoolVar(&o.HTTPRemote, "http-remote", false, "allow --http on a non-loopback address (the API has no authentication)")
 	cmd.SetVersionTemplate(fmt.Sprintf("%s\n", conductorVersion))

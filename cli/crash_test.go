@@ -59,6 +59,7 @@ global.parameters:
 `
 
 func TestCrashRecoveryLocal(t *testing.T) {
+	t.Parallel()
 	crashLoop(t, crashLocalSpec, 12, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5",
 		"fan_X.6", "fan_X.7", "fan_X.8", "fan_X.9", "funnel", "last"})
 }

@@ -118,7 +118,7 @@ func (a *App) askUpdate(reqs *[]store.Request) error {
 func (a *App) updateOne(dir string, r store.Request) error {
 	dir, _ = filepath.Abs(dir)
 	r.Kind = store.RequestUpdate
-	pid, err := request(dir, r)
+	pid, err := a.request(dir, r)
 	switch {
 	case err != nil:
 		return err

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
-	_ "github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/adapters/local"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
@@ -36,16 +37,21 @@ type fakeSched struct {
 	next      int
 }
 
-var current *fakeSched
+// fakeAdapter hands the conductor a fakeSched, writing scripts as the
+// local adapter does.
+type fakeAdapter struct {
+	*local.Adapter
+	f *fakeSched
+}
 
-type fakeAdapter struct{ adapters.ScriptWriter }
+func (fakeAdapter) Name() string                                      { return "fake" }
+func (a fakeAdapter) Open(adapters.Config) (adapters.Executor, error) { return a.f, nil }
 
-func (fakeAdapter) Name() string                                    { return "fake" }
-func (fakeAdapter) Open(adapters.Config) (adapters.Executor, error) { return current, nil }
-
-func init() {
-	local, _ := adapters.Get("local")
-	adapters.Register(fakeAdapter{local})
+// options drive the study in dir with f as its scheduler, one unit of the
+// study's sleep setting lasting 5 ms.
+func options(dir string, f *fakeSched) Options {
+	return Options{Dir: dir, Adapters: all.Registry().With(fakeAdapter{local.New(), f}),
+		Tunables: Tunables{SleepUnit: 5 * time.Millisecond}}
 }
 
 func (f *fakeSched) Capabilities() adapters.Capabilities { return adapters.Capabilities{MaxIDs: 2} }
@@ -120,7 +126,7 @@ func runStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings)
 	dir := writeStudy(t, f, steps, settings)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	end, err := Run(ctx, Options{Dir: dir})
+	end, err := Run(ctx, options(dir, f))
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -130,10 +136,6 @@ func runStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings)
 // writeStudy writes a study of the given steps for the fake scheduler.
 func writeStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings) string {
 	t.Helper()
-	old := sleepUnit
-	sleepUnit = 5 * time.Millisecond
-	t.Cleanup(func() { sleepUnit = old })
-	current = f
 	root := t.TempDir()
 	specPath := filepath.Join(root, "t.yaml")
 	text := "description: {name: t, description: t}\nbatch: {type: slurm, host: h, bank: b, queue: q}\nstudy:\n" + steps
@@ -150,7 +152,8 @@ func writeStudy(t *testing.T, f *fakeSched, steps string, settings store.Setting
 		settings.Attempts = 1
 	}
 	settings.SleepSecs = 1
-	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: settings})
+	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: settings,
+		Adapters: options(dir, f).Adapters})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,6 +194,7 @@ const twoSteps = `
 `
 
 func TestNodeFailureIsResubmittedBounded(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(name string, n int) adapters.Status {
 		if name == "a" && n <= 2 {
 			return adapters.Status{State: state.HWFailure}
@@ -204,12 +208,13 @@ func TestNodeFailureIsResubmittedBounded(t *testing.T) {
 
 	f = newFake(func(name string, n int) adapters.Status { return adapters.Status{State: state.HWFailure} })
 	end, st = runStudy(t, f, twoSteps, store.Settings{})
-	if end != state.StudyFailure || st["a"].State != state.Failed || f.submits["a"] != 1+MaxHWRetries || st["b"].State != state.Failed {
+	if end != state.StudyFailure || st["a"].State != state.Failed || f.submits["a"] != 1+DefaultTunables().MaxHWRetries || st["b"].State != state.Failed {
 		t.Fatalf("end %s, a %+v, b %s, submits %d", end, st["a"], st["b"].State, f.submits["a"])
 	}
 }
 
 func TestTimeoutsRestartUpToTheLimit(t *testing.T) {
+	t.Parallel()
 	timesOut := func(k int) func(string, int) adapters.Status {
 		return func(name string, n int) adapters.Status {
 			if name == "a" && n <= k {
@@ -244,6 +249,7 @@ func TestTimeoutsRestartUpToTheLimit(t *testing.T) {
 }
 
 func TestVanishedJobIsNotFound(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return adapters.Status{State: state.Running} })
 	f.forget["a"] = true
 	end, st := runStudy(t, f, twoSteps, store.Settings{})
@@ -253,6 +259,7 @@ func TestVanishedJobIsNotFound(t *testing.T) {
 }
 
 func TestQueryOutageChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.queryErr = true
 	go func() {
@@ -268,6 +275,7 @@ func TestQueryOutageChangesNothing(t *testing.T) {
 }
 
 func TestLostSubmissionIsFoundNotRepeated(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if name == "a" && n == 1 {
@@ -283,6 +291,7 @@ func TestLostSubmissionIsFoundNotRepeated(t *testing.T) {
 }
 
 func TestRejectedSubmissionUsesAttempts(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if name == "a" && n == 1 {

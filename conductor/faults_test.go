@@ -39,6 +39,7 @@ func (e *errnoErr) Error() string { return "write meta/maestro.db: " + e.errno.E
 // why. Once writes work again, a restart finds that job instead of
 // submitting it again, and every step runs exactly once.
 func TestFailedWriteStopsSubmissions(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -50,7 +51,10 @@ func TestFailedWriteStopsSubmissions(t *testing.T) {
 	// Write 1 records the conductor, write 2 marks a as being submitted;
 	// the write of a's job id is the first to fail.
 	fdb := &failingDB{ok: 2}
-	_, err := Run(ctx, Options{Dir: dir, WriteGiveUp: 50 * time.Millisecond, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	opt := options(dir, f)
+	opt.Tunables.WriteGiveUp = 50 * time.Millisecond
+	opt.DB = func(db Database) Database { fdb.Database = db; return fdb }
+	_, err := Run(ctx, opt)
 	if err == nil || !strings.Contains(err.Error(), "cannot record the state") || !strings.Contains(err.Error(), "maestro restart") {
 		t.Fatalf("run with a full disk: %v", err)
 	}
@@ -61,7 +65,7 @@ func TestFailedWriteStopsSubmissions(t *testing.T) {
 		t.Fatalf("recorded a: %+v", st["a"])
 	}
 
-	end, err := Run(ctx, Options{Dir: dir})
+	end, err := Run(ctx, options(dir, f))
 	if err != nil || end != state.StudyFinished {
 		t.Fatalf("after space returned: %s, %v", end, err)
 	}
@@ -74,6 +78,7 @@ func TestFailedWriteStopsSubmissions(t *testing.T) {
 
 // A write that fails for a while only pauses submissions.
 func TestWriteFailureThatHealsResumes(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -82,7 +87,7 @@ func TestWriteFailureThatHealsResumes(t *testing.T) {
 	healing := &healingDB{failures: 3}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	end, err := Run(ctx, Options{Dir: dir, DB: func(db Database) Database { healing.Database = db; return healing }})
+	end, err := Run(ctx, withDB(options(dir, f), func(db Database) Database { healing.Database = db; return healing }))
 	if err != nil || end != state.StudyFinished || f.submits["a"] != 1 || f.submits["b"] != 1 {
 		t.Fatalf("end %s, %v, submits %v", end, err, f.submits)
 	}
@@ -106,6 +111,7 @@ func (h *healingDB) Update(fn func(*store.Tx) error) error {
 // The end of a study that cannot be recorded is an error, not an exit 0
 // with the study left RUNNING.
 func TestUnrecordedEndIsAnError(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -113,7 +119,7 @@ func TestUnrecordedEndIsAnError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	fdb := &failingDB{ok: 3} // conductor, mark, job id
-	_, err := Run(ctx, Options{Dir: dir, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	_, err := Run(ctx, withDB(options(dir, f), func(db Database) Database { fdb.Database = db; return fdb }))
 	if err == nil || !strings.Contains(err.Error(), "cannot be recorded") {
 		t.Fatalf("got %v", err)
 	}
@@ -123,6 +129,7 @@ func TestUnrecordedEndIsAnError(t *testing.T) {
 // cancelled study can be restarted; a restart of a study with nothing to
 // rerun leaves its state alone.
 func TestCancelledStudyRestarts(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return adapters.Status{State: state.Running} })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -147,7 +154,7 @@ func TestCancelledStudyRestarts(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	end, err := Run(ctx, Options{Dir: dir})
+	end, err := Run(ctx, options(dir, f))
 	if err != nil || end != state.StudyCancelled {
 		t.Fatalf("end %s, %v", end, err)
 	}
@@ -156,27 +163,28 @@ func TestCancelledStudyRestarts(t *testing.T) {
 			t.Errorf("%s after cancel: %+v", name, st)
 		}
 	}
-	n, err := Reset(dir, nil)
+	n, err := Reset(options(dir, f), nil)
 	if err != nil || n != 3 {
 		t.Fatalf("reset: %d, %v", n, err)
 	}
 
-	current = newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
-	if end, err := Run(ctx, Options{Dir: dir}); err != nil || end != state.StudyFinished {
+	f = newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished {
 		t.Fatalf("rerun: %s, %v", end, err)
 	}
 }
 
 // Restarting a FINISHED study resets nothing and keeps it FINISHED.
 func TestResetOfFinishedStudyChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, twoSteps, store.Settings{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if end, err := Run(ctx, Options{Dir: dir}); err != nil || end != state.StudyFinished {
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished {
 		t.Fatalf("end %s, %v", end, err)
 	}
-	n, err := Reset(dir, nil)
+	n, err := Reset(options(dir, f), nil)
 	if err != nil || n != 0 {
 		t.Fatalf("reset: %d, %v", n, err)
 	}
@@ -191,6 +199,7 @@ func TestResetOfFinishedStudyChangesNothing(t *testing.T) {
 // A refusal for a submission limit is back-pressure: the step waits and is
 // submitted again at no cost in attempts, however often it is refused.
 func TestSubmitLimitIsBackPressure(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if n <= 3 {
@@ -207,6 +216,7 @@ func TestSubmitLimitIsBackPressure(t *testing.T) {
 // A submission whose answer has no job id may have created the job: it is
 // found by name, not submitted again.
 func TestUnreadableAnswerIsFoundNotRepeated(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if n == 1 {
@@ -224,6 +234,7 @@ func TestUnreadableAnswerIsFoundNotRepeated(t *testing.T) {
 // A query that answers for some jobs and fails for others applies what it
 // answered and counts nothing else as missing.
 func TestPartialQueryIsUsed(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.partial = true
 	end, st := runStudy(t, f, `
@@ -239,4 +250,10 @@ func TestPartialQueryIsUsed(t *testing.T) {
 			t.Errorf("%s: %+v", name, s)
 		}
 	}
+}
+
+// withDB is opt with its database wrapped by db.
+func withDB(opt Options, db func(Database) Database) Options {
+	opt.DB = db
+	return opt
 }

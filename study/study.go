@@ -27,6 +27,9 @@ type Options struct {
 	Pgen     string // pgen file, copied into the study
 	Settings store.Settings
 	Now      time.Time
+	// Adapters are the schedulers a spec's batch.type may name
+	// (adapters/all.Registry: every one).
+	Adapters adapters.Registry
 }
 
 // Study is a study ready to be written: expanded, with every script
@@ -77,7 +80,7 @@ func Stem(name string) string { return dag.SafeName(name) }
 // New resolves dependencies, expands the DAG of s for directory dir and
 // renders every script.
 func New(s *spec.Spec, dir string, opt Options) (*Study, error) {
-	a, err := adapters.Get(s.Batch.Type)
+	a, err := opt.Adapters.Get(s.Batch.Type)
 	if err != nil {
 		return nil, err
 	}
