@@ -69,7 +69,7 @@ func (a *App) launch(dir, stem string, o launchOptions) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Adapters: a.Adapters, Out: a.Out, Debug: a.Log.level <= LevelDebug,
-			HTTP: o.http, HTTPRemote: o.httpRemote, Started: o.started})
+			Attach: serveAPI(o.http, o.httpRemote), Started: o.started})
 		if err != nil {
 			return err
 		}

@@ -17,19 +17,16 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
-	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
 
 // Options configure one conductor run.
 type Options struct {
-	Dir        string
-	SleepSecs  int       // overrides the study's sleep setting when > 0
-	Out        io.Writer // log lines also go here (the detached conductor's <name>.txt)
-	Debug      bool
-	HTTP       string // serve the HTTP API on this address (see package api)
-	HTTPRemote bool   // allow a non-loopback HTTP address
+	Dir       string
+	SleepSecs int       // overrides the study's sleep setting when > 0
+	Out       io.Writer // log lines also go here (the detached conductor's <name>.txt)
+	Debug     bool
 	// Adapters are the schedulers the study's batch.type may name
 	// (adapters/all.Registry: every one); tests hand the conductor an
 	// executor with an adapter of their own.
@@ -42,9 +39,21 @@ type Options struct {
 	// Started, when set, is called once the conductor holds the study's
 	// lock.
 	Started func()
+	// Attach, when set, starts what serves beside the conductor (cli's
+	// HTTP API) once the conductor holds the lock and has opened its log:
+	// wake makes the conductor take queued requests at once, logf writes
+	// to its log. The conductor tells it of recorded events and closes it
+	// when it stops.
+	Attach func(dir string, wake func(), logf func(format string, args ...any)) (Attachment, error)
 	// DB wraps the study database the conductor writes (tests inject
 	// failing writes with it); nil uses it as it is.
 	DB func(Database) Database
+}
+
+// Attachment is what Options.Attach started.
+type Attachment interface {
+	Changed() // new events are recorded
+	Close()
 }
 
 // Database is what the conductor needs of the study's store.
@@ -149,15 +158,11 @@ func Run(ctx context.Context, opt Options) (state.Study, error) {
 		return "", err
 	}
 	defer e.closeLog()
-	if opt.HTTP != "" {
-		l, err := api.Listen(opt.HTTP, opt.HTTPRemote)
-		if err != nil {
+	if opt.Attach != nil {
+		if e.attached, err = opt.Attach(dir, func() { poke(e.requests) }, e.logf); err != nil {
 			return "", err
 		}
-		e.api = api.New(dir, st, func() { poke(e.requests) })
-		go e.api.Serve(l)
-		defer e.api.Close()
-		e.logf("HTTP API on http://%s", l.Addr())
+		defer e.attached.Close()
 	}
 	return e.run(ctx)
 }
@@ -242,7 +247,7 @@ type engine struct {
 	records                adapters.Records  // what jobs' scripts recorded of their end
 	wake                   chan struct{}     // a local step ended
 	requests               chan struct{}     // a request was queued in this process
-	api                    *api.Server
+	attached               Attachment        // nil: none
 	log                    *log.Logger
 	logFile                *os.File
 	debug                  bool

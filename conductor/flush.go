@@ -57,8 +57,8 @@ func (e *engine) flush(final bool) {
 			e.writeErr = nil
 		}
 		e.writeEvents()
-		if e.api != nil && len(e.events) > 0 {
-			e.api.Changed()
+		if e.attached != nil && len(e.events) > 0 {
+			e.attached.Changed()
 		}
 		clear(e.dirty)
 		e.events, e.metaDirty, e.urgent, e.lastFlush = e.events[:0], false, false, time.Now()
