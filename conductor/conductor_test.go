@@ -28,6 +28,7 @@ type fakeSched struct {
 	submitErr func(name string, n int) error // an error, after which the job may still exist
 	createOn  func(name string, n int) bool  // with submitErr: whether the job was created anyway
 	queryErr  bool
+	queries   int             // Query calls so far
 	partial   bool            // each query answers for its first id only, with an error for the rest
 	forget    map[string]bool // names whose jobs vanish
 	submits   map[string]int
@@ -79,6 +80,7 @@ func (f *fakeSched) Submit(_ context.Context, j *adapters.Job) (string, error) {
 func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.queries++
 	if f.queryErr {
 		return nil, errors.New("squeue: error: Unable to contact slurm controller")
 	}
@@ -262,11 +264,17 @@ func TestQueryOutageChangesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.queryErr = true
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		f.mu.Lock()
-		f.queryErr = false
-		f.mu.Unlock()
+	go func() { // the scheduler answers again after three failed queries
+		for {
+			f.mu.Lock()
+			if f.queries >= 3 {
+				f.queryErr = false
+				f.mu.Unlock()
+				return
+			}
+			f.mu.Unlock()
+			time.Sleep(time.Millisecond)
+		}
 	}()
 	end, st := runStudy(t, f, twoSteps, store.Settings{})
 	if end != state.StudyFinished || st["a"].State != state.Finished || f.submits["a"] != 1 {
