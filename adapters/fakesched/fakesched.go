@@ -80,6 +80,10 @@ var Names = []string{"flux", "bsub", "bjobs", "bkill"}
 // supervisorName is the argv[0] of the process that runs one job.
 const supervisorName = "fakesched-job"
 
+// Commands are the names under which a binary must run Main: the fakes
+// and the process that runs one job (for testscript.Main's commands).
+func Commands() []string { return append(append([]string(nil), Names...), supervisorName) }
+
 // Main runs the fake named by the base name of os.Args[0] and exits with
 // its status. It returns false, doing nothing, when the binary was not
 // started as a fake.
