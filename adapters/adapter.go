@@ -6,6 +6,7 @@ package adapters
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -43,6 +44,10 @@ type Config struct {
 	// StateDir is a directory of the study where an executor may keep
 	// what it needs to find its jobs again after the conductor restarts.
 	StateDir string
+	// Env is the environment scheduler commands run with (their PATH
+	// included: commands are looked up in it); nil is the conductor's own.
+	// Tests point it at fake commands.
+	Env func() []string
 }
 
 // MaxIDs is how many job ids the scheduler adapters put on one command
@@ -56,6 +61,9 @@ func WithDefaults(cfg Config) Config {
 	}
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
+	}
+	if cfg.Env == nil {
+		cfg.Env = os.Environ
 	}
 	return cfg
 }
@@ -117,32 +125,48 @@ type Capabilities struct {
 	MaxIDs int
 }
 
-var registry = map[string]Adapter{}
+// Registry is a set of adapters by name: the conductor and study are
+// handed one (adapters/all.Registry has them all), so that what a program
+// can drive is a value it chooses, not what its imports registered.
+type Registry struct{ m map[string]Adapter }
 
-// Register adds adapters to the registry. A duplicate name is a
+// NewRegistry returns a registry of the adapters. A duplicate name is a
 // programming error.
-func Register(list ...Adapter) {
-	for _, a := range list {
-		if _, dup := registry[a.Name()]; dup {
-			panic("adapters: duplicate adapter " + a.Name())
-		}
-		registry[a.Name()] = a
-	}
+func NewRegistry(list ...Adapter) Registry {
+	return Registry{}.With(list...)
 }
 
-// Get returns the adapter registered for a batch type.
-func Get(name string) (Adapter, error) {
-	a, ok := registry[name]
+// With returns a copy of r with the adapters added, replacing those of
+// the same names (tests add a fake scheduler this way).
+func (r Registry) With(list ...Adapter) Registry {
+	m := make(map[string]Adapter, len(r.m)+len(list))
+	for n, a := range r.m {
+		m[n] = a
+	}
+	seen := map[string]bool{}
+	for _, a := range list {
+		if seen[a.Name()] {
+			panic("adapters: duplicate adapter " + a.Name())
+		}
+		seen[a.Name()] = true
+		m[a.Name()] = a
+	}
+	return Registry{m}
+}
+
+// Get returns the adapter for a batch type.
+func (r Registry) Get(name string) (Adapter, error) {
+	a, ok := r.m[name]
 	if !ok {
-		return nil, fmt.Errorf("no scheduler adapter for batch type '%s' (have %v)", name, Names())
+		return nil, fmt.Errorf("no scheduler adapter for batch type '%s' (have %v)", name, r.Names())
 	}
 	return a, nil
 }
 
-// Names lists the registered adapters.
-func Names() []string {
-	out := make([]string, 0, len(registry))
-	for n := range registry {
+// Names lists the adapters of r.
+func (r Registry) Names() []string {
+	out := make([]string, 0, len(r.m))
+	for n := range r.m {
 		out = append(out, n)
 	}
 	sort.Strings(out)

@@ -7,27 +7,29 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// CommandEnv is the environment scheduler commands run with: the
-// conductor's own. Tests point it at fake commands.
-var CommandEnv = os.Environ
-
-// Command runs a scheduler command with a deadline: a command that hangs
-// is killed with its process group when ctx ends, so it can never stall the
-// conductor. stdin may be nil.
-func Command(ctx context.Context, stdin []byte, name string, args ...string) (stdout, stderr string, err error) {
-	return CommandIn(ctx, nil, stdin, name, args...)
+// Command runs a scheduler command with a deadline, in the environment
+// of cfg.Env: a command that hangs is killed with its process group when
+// ctx ends, so it can never stall the conductor. stdin may be nil.
+func (cfg Config) Command(ctx context.Context, stdin []byte, name string, args ...string) (stdout, stderr string, err error) {
+	return cfg.CommandIn(ctx, nil, stdin, name, args...)
 }
 
 // CommandIn is Command with variables added to the environment (such as
 // FLUX_URI).
-func CommandIn(ctx context.Context, env []string, stdin []byte, name string, args ...string) (stdout, stderr string, err error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(CommandEnv(), env...)
+func (cfg Config) CommandIn(ctx context.Context, env []string, stdin []byte, name string, args ...string) (stdout, stderr string, err error) {
+	environ := os.Environ
+	if cfg.Env != nil {
+		environ = cfg.Env
+	}
+	cmd := exec.CommandContext(ctx, lookPath(name, environ()), args...)
+	cmd.Args[0] = name
+	cmd.Env = append(environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
@@ -123,4 +125,30 @@ func classify(err error, stderr string) error {
 		}
 	}
 	return err
+}
+
+// lookPath finds a command on the PATH of env (exec.Command looks on this
+// process's PATH, which a test would have to change for the whole
+// process); a name not found there is returned as it is, for exec to
+// report.
+func lookPath(name string, env []string) string {
+	if strings.ContainsRune(name, '/') {
+		return name
+	}
+	path := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return name
 }

@@ -22,7 +22,7 @@ func TestCommandClassifies(t *testing.T) {
 		{`echo "sbatch: error: Batch job submission failed: Invalid partition name specified" >&2; exit 1`, nil},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		_, _, err := Command(ctx, nil, "bash", "-c", c.script)
+		_, _, err := Config{}.Command(ctx, nil, "bash", "-c", c.script)
 		cancel()
 		if err == nil {
 			t.Errorf("%s: no error", c.script)

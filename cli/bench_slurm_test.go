@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/maestro-go/maestro/adapters/all"
 	"io"
 	"os"
 	"os/exec"
@@ -62,7 +63,7 @@ global.parameters:
 		done := make(chan struct{})
 		start = time.Now()
 		go func() {
-			conductor.Run(ctx, conductor.Options{Dir: study, SleepSecs: 3600})
+			conductor.Run(ctx, conductor.Options{Dir: study, SleepSecs: 3600, Adapters: all.Registry()})
 			close(done)
 		}()
 		waitSubmitted(b, study, n)
@@ -84,7 +85,7 @@ func writeStudy(b testing.TB, specPath, dir string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 3600}})
+	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 3600}, Adapters: all.Registry()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func (a *App) cancelOne(dir string) error {
 		fmt.Fprintf(a.Out, "Nothing to cancel: %s already ended %s.\n", dir, ended)
 		return nil
 	}
-	pid, err := request(dir, store.Request{Kind: store.RequestCancel})
+	pid, err := a.request(dir, store.Request{Kind: store.RequestCancel})
 	switch {
 	case err != nil:
 		return err
@@ -83,7 +83,7 @@ func (a *App) cancelOne(dir string) error {
 
 // request queues r for the study in dir and tells its conductor, whose pid
 // it returns; with no conductor running, it carries r out itself (pid 0).
-func request(dir string, r store.Request) (int, error) {
+func (a *App) request(dir string, r store.Request) (int, error) {
 	st, err := openStudy(dir)
 	if err != nil {
 		return 0, err
@@ -96,7 +96,7 @@ func request(dir string, r store.Request) (int, error) {
 		syscall.Kill(pid, syscall.SIGUSR1)
 		return pid, nil
 	}
-	return 0, conductor.Apply(dir)
+	return 0, conductor.Apply(conductor.Options{Dir: dir, Adapters: a.Adapters})
 }
 
 // endedState is the end state of the study in dir when it has ended and

@@ -15,7 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	_ "github.com/maestro-go/maestro/adapters/all" // the adapter registry
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/adapters/all"
 )
 
 // Exit codes, mapped in one place.
@@ -39,6 +40,8 @@ type App struct {
 	Log      *Logger
 	Now      func() time.Time
 	Environ  func() []string
+	// Adapters are the schedulers studies may name.
+	Adapters adapters.Registry
 }
 
 // exitError carries a specific exit code up to Main.
@@ -95,7 +98,7 @@ func nargs(lo, hi int, what string) cobra.PositionalArgs {
 // exit status.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
 	app := &App{In: bufio.NewReader(in), Out: out, Err: errw, Now: time.Now, Environ: os.Environ,
-		Log: &Logger{w: errw, level: LevelInfo}}
+		Adapters: all.Registry(), Log: &Logger{w: errw, level: LevelInfo}}
 	return execute(app.root(), singleDashLong(args, "fg"), out, errw)
 }
 

@@ -121,6 +121,7 @@ func TestCompatSamples(t *testing.T) {
 // pass --dry, and a Flux batch block without host, bank or queue writes
 // no queue or bank directive.
 func TestCompatWildWithoutReference(t *testing.T) {
+	t.Parallel()
 	wild := filepath.Join(compatDir, "samples", "wild")
 	specs, err := filepath.Glob(filepath.Join(wild, "*.yaml"))
 	if err != nil {

@@ -10,15 +10,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/store"
 )
 
 // ConductorMain runs the conductor command: `conductor [-t N] [-d N] DIR`.
 // Its exit status is the study's end: 0 FINISHED, 2 FAILURE, 3 CANCELLED;
 // 1 when it could not drive the study, 2 for a wrong flag or argument.
 func ConductorMain(args []string, out, errw io.Writer) int {
-	var o conductor.Options
+	o := conductor.Options{Adapters: all.Registry()}
 	level := LevelInfo
+	http, httpRemote := "", false
 	cmd := &cobra.Command{
 		Use:   "conductor [flags] DIR",
 		Short: "Drive one written study to its end (maestro run starts it detached)",
@@ -30,7 +34,7 @@ func ConductorMain(args []string, out, errw io.Writer) int {
 	cmd.RunE = func(_ *cobra.Command, args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
-		o.Dir, o.Out, o.Debug = args[0], out, level <= LevelDebug
+		o.Dir, o.Out, o.Debug, o.Attach = args[0], out, level <= LevelDebug, serveAPI(http, httpRemote)
 		end, err := conductor.Run(ctx, o)
 		if err != nil {
 			return &ranError{err}
@@ -43,11 +47,33 @@ func ConductorMain(args []string, out, errw io.Writer) int {
 	fs := cmd.Flags()
 	fs.IntVarP(&o.SleepSecs, "sleeptime", "t", 0, "seconds between scheduler checks (default: the study's setting)")
 	fs.IntVarP(&level, "debug_lvl", "d", LevelInfo, "log level: 1 debug ... 5 critical")
-	fs.DurationVar(&conductor.CommandLimit, "scheduler-timeout", conductor.CommandLimit, "how long one scheduler command may take before it is killed and retried")
-	fs.StringVar(&o.HTTP, "http", "", "serve the HTTP API on HOST:PORT (loopback only, unless --http-remote)")
-	fs.BoolVar(&o.HTTPRemote, "http-remote", false, "allow --http on a non-loopback address (the API has no authentication)")
+	fs.DurationVar(&o.Tunables.CommandLimit, "scheduler-timeout", conductor.DefaultTunables().CommandLimit, "how long one scheduler command may take before it is killed and retried")
+	fs.StringVar(&http, "http", "", "serve the HTTP API on HOST:PORT (loopback only, unless --http-remote)")
+	fs.BoolVar(&httpRemote, "http-remote", false, "allow --http on a non-loopback address (the API has no authentication)")
 	cmd.SetVersionTemplate(fmt.Sprintf("%s\n", conductorVersion))
 	return execute(cmd, args, out, errw)
+}
+
+// serveAPI returns the conductor.Options.Attach that serves the HTTP API
+// (package api) on addr; nil for none ("").
+func serveAPI(addr string, remote bool) func(string, func(), func(string, ...any)) (conductor.Attachment, error) {
+	if addr == "" {
+		return nil
+	}
+	return func(dir string, wake func(), logf func(string, ...any)) (conductor.Attachment, error) {
+		st, err := store.Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		l, err := api.Listen(addr, remote)
+		if err != nil {
+			return nil, err
+		}
+		srv := api.New(dir, st, wake)
+		go srv.Serve(l)
+		logf("%shttp://%s", apiLogPrefix, l.Addr())
+		return srv, nil
+	}
 }
 
 // conductorVersion is what `conductor --version` prints: maestro checks it

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -59,6 +60,7 @@ global.parameters:
 `
 
 func TestCrashRecoveryLocal(t *testing.T) {
+	t.Parallel()
 	crashLoop(t, crashLocalSpec, 12, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5",
 		"fan_X.6", "fan_X.7", "fan_X.8", "fan_X.9", "funnel", "last"})
 }
@@ -73,6 +75,9 @@ func TestCrashRecoverySlurm(t *testing.T) {
 	crashLoop(t, crashSlurmSpec, 10, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5", "fan_X.6", "fan_X.7", "fan_X.8", "funnel"})
 }
 
+// crashLoop kills the conductor of the study kills times at moments drawn
+// from a seed it logs (MAESTRO_KILL_SEED gives one, to replay a failure),
+// then lets one conductor finish the study.
 func crashLoop(t *testing.T, specText string, kills int, steps []string) {
 	dir := t.TempDir()
 	specPath := filepath.Join(dir, "study.yaml")
@@ -81,7 +86,15 @@ func crashLoop(t *testing.T, specText string, kills int, steps []string) {
 	}
 	study := filepath.Join(dir, "study")
 	writeStudy(t, specPath, study)
-	r := rand.New(rand.NewSource(time.Now().UnixNano()))
+	seed := time.Now().UnixNano()
+	if v := os.Getenv("MAESTRO_KILL_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseInt(v, 10, 64); err != nil {
+			t.Fatalf("MAESTRO_KILL_SEED=%s: %v", v, err)
+		}
+	}
+	t.Logf("kill seed %d (MAESTRO_KILL_SEED=%d replays it)", seed, seed)
+	r := rand.New(rand.NewSource(seed))
 	for k := 1; k <= kills; k++ {
 		cmd := conductorCmd(study)
 		if err := cmd.Start(); err != nil {

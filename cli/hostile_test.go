@@ -45,6 +45,7 @@ global.parameters:
 // every file it writes stays inside the study directory, every workspace
 // is inside it, and each step got its value intact.
 func TestHostileValues(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	specPath := filepath.Join(root, "hostile.yaml")
 	if err := os.WriteFile(specPath, []byte(hostileSpec("")), 0o644); err != nil {
@@ -97,6 +98,7 @@ func TestHostileValues(t *testing.T) {
 // TestHostileHeaders writes the same study for Slurm: no value may add or
 // break a scheduler directive.
 func TestHostileHeaders(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	specPath := filepath.Join(root, "hostile.yaml")
 	os.WriteFile(specPath, []byte(hostileSpec("batch: {type: slurm, host: h, bank: b, queue: q}")), 0o644)

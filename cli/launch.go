@@ -23,7 +23,7 @@ import (
 
 // launchWait bounds how long `maestro run` waits to see its conductor
 // take over the study.
-var launchWait = 10 * time.Second
+const launchWait = 10 * time.Second
 
 // launchOptions are the run and restart flags that go to the conductor.
 type launchOptions struct {
@@ -68,8 +68,8 @@ func (a *App) launch(dir, stem string, o launchOptions) error {
 	if o.fg {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
-		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Out: a.Out, Debug: a.Log.level <= LevelDebug,
-			HTTP: o.http, HTTPRemote: o.httpRemote, Started: o.started, StopLocal: true})
+		end, err := conductor.Run(ctx, conductor.Options{Dir: dir, Adapters: a.Adapters, Out: a.Out, Debug: a.Log.level <= LevelDebug,
+			Attach: serveAPI(o.http, o.httpRemote), Started: o.started, StopLocal: true})
 		if ctx.Err() != nil {
 			return &exitError{code: ExitInterrupt, err: fmt.Errorf("interrupted; resume the study with: maestro restart %s", shellQuote(dir))}
 		}
@@ -217,7 +217,7 @@ func conductorPath() (string, error) {
 }
 
 // handshakeWait bounds `conductor --version`.
-var handshakeWait = 10 * time.Second
+const handshakeWait = 10 * time.Second
 
 // handshake checks that the conductor binary at path is this maestro's:
 // its --version must print conductorVersion.

@@ -15,6 +15,7 @@ import (
 // path taken (by the study of the first, or its conductor) and refuses; no
 // study is lost.
 func TestConcurrentRunsSameOutput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	os.Mkdir(bin, 0o755)

@@ -59,7 +59,7 @@ func (a *App) restart(lo launchOptions, only []string, args []string) error {
 	if err := lo.prepare(); err != nil {
 		return err
 	}
-	n, err := conductor.Reset(dir, only)
+	n, err := conductor.Reset(conductor.Options{Dir: dir, Adapters: a.Adapters}, only)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (a *App) run(o *runOptions, args []string) error {
 	for _, w := range s.Warnings {
 		a.Log.Debugf("%s", w)
 	}
-	opt := study.Options{Out: o.out, HashWS: o.hashws, Dry: o.dry, UseTmp: o.usetmp, Pgen: o.pgen, Now: a.Now(),
+	opt := study.Options{Adapters: a.Adapters, Out: o.out, HashWS: o.hashws, Dry: o.dry, UseTmp: o.usetmp, Pgen: o.pgen, Now: a.Now(),
 		Settings: store.Settings{Attempts: o.attempts, RLimit: o.rlimit, Throttle: o.throttle, SleepSecs: o.sleep}}
 	dir, err := study.Dir(s, opt)
 	if err != nil {

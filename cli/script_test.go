@@ -20,21 +20,28 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/maestro-go/maestro/adapters/fakesched"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
 
 // TestMain lets the test binary stand in for the maestro and conductor
-// binaries, so that scripts drive real processes.
+// binaries, and for Flux and LSF (adapters/fakesched), so that scripts
+// drive real processes.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	cmds := map[string]func(){
 		"maestro":   func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 		"conductor": func() { os.Exit(ConductorMain(os.Args[1:], os.Stdout, os.Stderr)) },
-	})
+	}
+	for _, name := range fakesched.Commands() { // fake flux, bsub, bjobs, bkill
+		cmds[name] = func() { fakesched.Main() }
+	}
+	testscript.Main(m, cmds)
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script.
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "../testdata/script",
 		RequireExplicitExec: true,

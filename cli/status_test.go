@@ -56,6 +56,7 @@ func runMaestro(args ...string) (code int, stdout, stderr string) {
 // TestStatusJSONLines checks one document per study, one per line, in
 // the order the directories were given.
 func TestStatusJSONLines(t *testing.T) {
+	t.Parallel()
 	a, b := dryRun(t), dryRun(t)
 	code, out, errOut := runMaestro("status", "--json", a, b)
 	if code != 0 || errOut != "" {
@@ -102,6 +103,7 @@ func TestStatusJSONRelativeDir(t *testing.T) {
 // TestStatusJSONMissing reports a directory without a study on stderr and
 // still prints the others.
 func TestStatusJSONMissing(t *testing.T) {
+	t.Parallel()
 	study := dryRun(t)
 	empty := t.TempDir()
 	code, out, errOut := runMaestro("status", "--json", filepath.Join(empty, "nope"), study, empty)
@@ -138,6 +140,7 @@ func TestStatusWatchNeedsTerminal(t *testing.T) {
 // TestStatusWatchUsage: wrong arguments exit 2, naming what is wrong
 // above the usage.
 func TestStatusWatchUsage(t *testing.T) {
+	t.Parallel()
 	study := dryRun(t)
 	for _, c := range []struct {
 		args []string

@@ -145,7 +145,7 @@ func (a *App) updateOne(dir string, r store.Request) error {
 	if err != nil {
 		return err
 	}
-	pid, err := request(dir, r)
+	pid, err := a.request(dir, r)
 	switch {
 	case err != nil:
 		return err

@@ -4,8 +4,11 @@ import "fmt"
 
 // Apply carries out a study's queued requests when no conductor is driving
 // it: a cancel stops what is still in flight and cancels the rest; an
-// update changes the stored settings for the next conductor.
-func Apply(dir string) error {
+// update changes the stored settings for the next conductor. opt gives the
+// study directory, the adapters and the tunables; its other fields are not
+// used.
+func Apply(opt Options) error {
+	dir := opt.Dir
 	st, err := open(dir)
 	if err != nil {
 		return err
@@ -15,7 +18,7 @@ func Apply(dir string) error {
 		return err
 	}
 	defer unlock()
-	e, err := newEngine(dir, st, Options{Dir: dir})
+	e, err := newEngine(dir, st, opt)
 	if err != nil {
 		return err
 	}

@@ -17,22 +17,25 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
-	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
 
 // Options configure one conductor run.
 type Options struct {
-	Dir        string
-	SleepSecs  int       // overrides the study's sleep setting when > 0
-	Out        io.Writer // log lines also go here (the detached conductor's <name>.txt)
-	Debug      bool
-	HTTP       string // serve the HTTP API on this address (see package api)
-	HTTPRemote bool   // allow a non-loopback HTTP address
-	// WriteGiveUp is how long writes to the study database may fail, with
-	// no job in flight, before the conductor stops; 0 means a minute.
-	WriteGiveUp time.Duration
+	Dir       string
+	SleepSecs int       // overrides the study's sleep setting when > 0
+	Out       io.Writer // log lines also go here (the detached conductor's <name>.txt)
+	Debug     bool
+	// Adapters are the schedulers the study's batch.type may name
+	// (adapters/all.Registry: every one); tests hand the conductor an
+	// executor with an adapter of their own.
+	Adapters adapters.Registry
+	// Env is the environment of scheduler commands (adapters.Config.Env);
+	// nil is this process's.
+	Env func() []string
+	// Tunables are the conductor's timings and bounds.
+	Tunables Tunables
 	// StopLocal makes an interrupt (the end of Run's context) stop the
 	// study's local steps and record them to run again, as `maestro run
 	// -fg` wants of Ctrl-C; without it they run on, for the next conductor
@@ -41,9 +44,21 @@ type Options struct {
 	// Started, when set, is called once the conductor holds the study's
 	// lock.
 	Started func()
+	// Attach, when set, starts what serves beside the conductor (cli's
+	// HTTP API) once the conductor holds the lock and has opened its log:
+	// wake makes the conductor take queued requests at once, logf writes
+	// to its log. The conductor tells it of recorded events and closes it
+	// when it stops.
+	Attach func(dir string, wake func(), logf func(format string, args ...any)) (Attachment, error)
 	// DB wraps the study database the conductor writes (tests inject
 	// failing writes with it); nil uses it as it is.
 	DB func(Database) Database
+}
+
+// Attachment is what Options.Attach started.
+type Attachment interface {
+	Changed() // new events are recorded
+	Close()
 }
 
 // Database is what the conductor needs of the study's store.
@@ -52,25 +67,75 @@ type Database interface {
 	Update(fn func(*store.Tx) error) error
 }
 
-// Tunables, variables so tests can shorten them.
-var (
+// Tunables are the conductor's timings and bounds. A zero field takes its
+// default (see DefaultTunables); tests shorten them.
+type Tunables struct {
 	// RequestCheck is how often the conductor looks for cancel and update
 	// requests when no signal told it of one.
-	RequestCheck = time.Second
+	RequestCheck time.Duration
 	// CommandLimit bounds one scheduler command.
-	CommandLimit = 30 * time.Second
+	CommandLimit time.Duration
 	// MaxHWRetries bounds resubmissions after a node failure.
-	MaxHWRetries = 3
+	MaxHWRetries int
 	// MissLimit is how many polls in a row may miss a job before it is
 	// reported NOTFOUND.
-	MissLimit = 3
+	MissLimit int
 	// CSVInterval is the least time between rewrites of status.csv; a
 	// study so large that writing it takes long waits 20 times as long.
-	CSVInterval = time.Second
+	CSVInterval time.Duration
 	// FlushInterval is how long changes to local steps may wait to be
 	// written, so that a burst of short steps costs one transaction.
-	FlushInterval = 20 * time.Millisecond
-)
+	FlushInterval time.Duration
+	// SleepUnit is what one unit of the study's sleep setting lasts.
+	SleepUnit time.Duration
+	// SubmitSlice bounds one pass of submissions, so that a long queue of
+	// scheduler submissions is recorded, and requests are heard, as it
+	// goes.
+	SubmitSlice time.Duration
+	// MarkAhead bounds how many scheduled steps are marked Submitting at
+	// once (one transaction), and so how many a recovery may have to find.
+	MarkAhead int
+	// MaxBackoff bounds the wait between scheduler queries after failures.
+	MaxBackoff time.Duration
+	// WriteGiveUp is how long writes to the study database may fail, with
+	// no job in flight, before the conductor stops.
+	WriteGiveUp time.Duration
+}
+
+// DefaultTunables are the conductor's timings and bounds in production.
+func DefaultTunables() Tunables {
+	return Tunables{RequestCheck: time.Second, CommandLimit: 30 * time.Second, MaxHWRetries: 3, MissLimit: 3,
+		CSVInterval: time.Second, FlushInterval: 20 * time.Millisecond, SleepUnit: time.Second,
+		SubmitSlice: 2 * time.Second, MarkAhead: 128, MaxBackoff: 10 * time.Minute, WriteGiveUp: time.Minute}
+}
+
+// withDefaults fills the zero fields of t from DefaultTunables.
+func (t Tunables) withDefaults() Tunables {
+	d := DefaultTunables()
+	fill := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fill(&t.RequestCheck, d.RequestCheck)
+	fill(&t.CommandLimit, d.CommandLimit)
+	fill(&t.CSVInterval, d.CSVInterval)
+	fill(&t.FlushInterval, d.FlushInterval)
+	fill(&t.SleepUnit, d.SleepUnit)
+	fill(&t.SubmitSlice, d.SubmitSlice)
+	fill(&t.MaxBackoff, d.MaxBackoff)
+	fill(&t.WriteGiveUp, d.WriteGiveUp)
+	if t.MaxHWRetries <= 0 {
+		t.MaxHWRetries = d.MaxHWRetries
+	}
+	if t.MissLimit <= 0 {
+		t.MissLimit = d.MissLimit
+	}
+	if t.MarkAhead <= 0 {
+		t.MarkAhead = d.MarkAhead
+	}
+	return t
+}
 
 // ErrRunning is returned when another conductor drives the study.
 var ErrRunning = errors.New("another conductor is driving this study")
@@ -98,15 +163,11 @@ func Run(ctx context.Context, opt Options) (state.Study, error) {
 		return "", err
 	}
 	defer e.closeLog()
-	if opt.HTTP != "" {
-		l, err := api.Listen(opt.HTTP, opt.HTTPRemote)
-		if err != nil {
+	if opt.Attach != nil {
+		if e.attached, err = opt.Attach(dir, func() { poke(e.requests) }, e.logf); err != nil {
 			return "", err
 		}
-		e.api = api.New(dir, st, func() { poke(e.requests) })
-		go e.api.Serve(l)
-		defer e.api.Close()
-		e.logf("HTTP API on http://%s", l.Addr())
+		defer e.attached.Close()
 	}
 	return e.run(ctx)
 }
@@ -191,7 +252,7 @@ type engine struct {
 	records                adapters.Records  // what jobs' scripts recorded of their end
 	wake                   chan struct{}     // a local step ended
 	requests               chan struct{}     // a request was queued in this process
-	api                    *api.Server
+	attached               Attachment        // nil: none
 	log                    *log.Logger
 	logFile                *os.File
 	debug                  bool
@@ -215,7 +276,9 @@ type engine struct {
 	atLimit          bool      // the last scheduled submission was refused for a limit
 	writeFailedSince time.Time
 	writeLogged      time.Time // when the write failure was last logged
-	writeGiveUp      time.Duration
+	t                Tunables
+	adapters         adapters.Registry
+	env              func() []string
 	inflightLocal    int
 	inflightSched    int
 	sleepOverride    int
@@ -224,12 +287,9 @@ type engine struct {
 
 func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
 	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), requests: make(chan struct{}, 1), dirty: map[int32]bool{}, debug: opt.Debug,
-		sleepOverride: opt.SleepSecs, writeGiveUp: opt.WriteGiveUp, stopOnInterrupt: opt.StopLocal}
+		sleepOverride: opt.SleepSecs, t: opt.Tunables.withDefaults(), adapters: opt.Adapters, env: opt.Env, stopOnInterrupt: opt.StopLocal}
 	if opt.DB != nil {
 		e.st = opt.DB(st)
-	}
-	if e.writeGiveUp <= 0 {
-		e.writeGiveUp = time.Minute
 	}
 	err := st.View(func(tx *store.Tx) error {
 		var err error
@@ -315,9 +375,9 @@ func (e *engine) debugf(format string, args ...any) {
 
 func (e *engine) openExecutors() error {
 	cfg := adapters.Config{Batch: adapters.SpecBatch(&e.info.Batch), Notify: func() { poke(e.wake) }, Logf: e.logf,
-		StateDir: filepath.Join(e.dir, "meta", "jobs")}
+		StateDir: filepath.Join(e.dir, "meta", "jobs"), Env: e.env}
 	e.records = adapters.Records{Dir: cfg.StateDir}
-	la, err := adapters.Get("local")
+	la, err := e.adapters.Get("local")
 	if err != nil {
 		return err
 	}
@@ -328,7 +388,7 @@ func (e *engine) openExecutors() error {
 		if !s.Scheduled {
 			continue
 		}
-		a, err := adapters.Get(e.info.BatchType)
+		a, err := e.adapters.Get(e.info.BatchType)
 		if err != nil {
 			return err
 		}
@@ -346,13 +406,10 @@ func (e *engine) localCap() int {
 	return runtime.NumCPU()
 }
 
-// sleepUnit is what one unit of --sleeptime lasts (tests shorten it).
-var sleepUnit = time.Second
-
 func (e *engine) sleep() time.Duration {
 	s := e.settings.SleepSecs
 	if s <= 0 {
 		s = 1
 	}
-	return time.Duration(s) * sleepUnit
+	return time.Duration(s) * e.t.SleepUnit
 }

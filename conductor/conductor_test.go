@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
-	_ "github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/adapters/local"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
@@ -27,6 +28,7 @@ type fakeSched struct {
 	submitErr func(name string, n int) error // an error, after which the job may still exist
 	createOn  func(name string, n int) bool  // with submitErr: whether the job was created anyway
 	queryErr  bool
+	queries   int             // Query calls so far
 	partial   bool            // each query answers for its first id only, with an error for the rest
 	forget    map[string]bool // names whose jobs vanish
 	submits   map[string]int
@@ -37,16 +39,21 @@ type fakeSched struct {
 	cancelled []string // job ids Cancel was given
 }
 
-var current *fakeSched
+// fakeAdapter hands the conductor a fakeSched, writing scripts as the
+// local adapter does.
+type fakeAdapter struct {
+	*local.Adapter
+	f *fakeSched
+}
 
-type fakeAdapter struct{ adapters.ScriptWriter }
+func (fakeAdapter) Name() string                                      { return "fake" }
+func (a fakeAdapter) Open(adapters.Config) (adapters.Executor, error) { return a.f, nil }
 
-func (fakeAdapter) Name() string                                    { return "fake" }
-func (fakeAdapter) Open(adapters.Config) (adapters.Executor, error) { return current, nil }
-
-func init() {
-	local, _ := adapters.Get("local")
-	adapters.Register(fakeAdapter{local})
+// options drive the study in dir with f as its scheduler, one unit of the
+// study's sleep setting lasting 5 ms.
+func options(dir string, f *fakeSched) Options {
+	return Options{Dir: dir, Adapters: all.Registry().With(fakeAdapter{local.New(), f}),
+		Tunables: Tunables{SleepUnit: 5 * time.Millisecond}}
 }
 
 func (f *fakeSched) Capabilities() adapters.Capabilities { return adapters.Capabilities{MaxIDs: 2} }
@@ -74,6 +81,7 @@ func (f *fakeSched) Submit(_ context.Context, j *adapters.Job) (string, error) {
 func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.queries++
 	if f.queryErr {
 		return nil, errors.New("squeue: error: Unable to contact slurm controller")
 	}
@@ -126,7 +134,7 @@ func runStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings)
 	dir := writeStudy(t, f, steps, settings)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	end, err := Run(ctx, Options{Dir: dir})
+	end, err := Run(ctx, options(dir, f))
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -136,10 +144,6 @@ func runStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings)
 // writeStudy writes a study of the given steps for the fake scheduler.
 func writeStudy(t *testing.T, f *fakeSched, steps string, settings store.Settings) string {
 	t.Helper()
-	old := sleepUnit
-	sleepUnit = 5 * time.Millisecond
-	t.Cleanup(func() { sleepUnit = old })
-	current = f
 	root := t.TempDir()
 	specPath := filepath.Join(root, "t.yaml")
 	text := "description: {name: t, description: t}\nbatch: {type: slurm, host: h, bank: b, queue: q}\nstudy:\n" + steps
@@ -156,7 +160,8 @@ func writeStudy(t *testing.T, f *fakeSched, steps string, settings store.Setting
 		settings.Attempts = 1
 	}
 	settings.SleepSecs = 1
-	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: settings})
+	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: settings,
+		Adapters: options(dir, f).Adapters})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,6 +202,7 @@ const twoSteps = `
 `
 
 func TestNodeFailureIsResubmittedBounded(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(name string, n int) adapters.Status {
 		if name == "a" && n <= 2 {
 			return adapters.Status{State: state.HWFailure}
@@ -210,12 +216,13 @@ func TestNodeFailureIsResubmittedBounded(t *testing.T) {
 
 	f = newFake(func(name string, n int) adapters.Status { return adapters.Status{State: state.HWFailure} })
 	end, st = runStudy(t, f, twoSteps, store.Settings{})
-	if end != state.StudyFailure || st["a"].State != state.Failed || f.submits["a"] != 1+MaxHWRetries || st["b"].State != state.Failed {
+	if end != state.StudyFailure || st["a"].State != state.Failed || f.submits["a"] != 1+DefaultTunables().MaxHWRetries || st["b"].State != state.Failed {
 		t.Fatalf("end %s, a %+v, b %s, submits %d", end, st["a"], st["b"].State, f.submits["a"])
 	}
 }
 
 func TestTimeoutsRestartUpToTheLimit(t *testing.T) {
+	t.Parallel()
 	timesOut := func(k int) func(string, int) adapters.Status {
 		return func(name string, n int) adapters.Status {
 			if name == "a" && n <= k {
@@ -250,6 +257,7 @@ func TestTimeoutsRestartUpToTheLimit(t *testing.T) {
 }
 
 func TestVanishedJobIsNotFound(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return adapters.Status{State: state.Running} })
 	f.forget["a"] = true
 	end, st := runStudy(t, f, twoSteps, store.Settings{})
@@ -259,13 +267,20 @@ func TestVanishedJobIsNotFound(t *testing.T) {
 }
 
 func TestQueryOutageChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.queryErr = true
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		f.mu.Lock()
-		f.queryErr = false
-		f.mu.Unlock()
+	go func() { // the scheduler answers again after three failed queries
+		for {
+			f.mu.Lock()
+			if f.queries >= 3 {
+				f.queryErr = false
+				f.mu.Unlock()
+				return
+			}
+			f.mu.Unlock()
+			time.Sleep(time.Millisecond)
+		}
 	}()
 	end, st := runStudy(t, f, twoSteps, store.Settings{})
 	if end != state.StudyFinished || st["a"].State != state.Finished || f.submits["a"] != 1 {
@@ -274,6 +289,7 @@ func TestQueryOutageChangesNothing(t *testing.T) {
 }
 
 func TestLostSubmissionIsFoundNotRepeated(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if name == "a" && n == 1 {
@@ -289,6 +305,7 @@ func TestLostSubmissionIsFoundNotRepeated(t *testing.T) {
 }
 
 func TestRejectedSubmissionUsesAttempts(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if name == "a" && n == 1 {

@@ -43,6 +43,7 @@ func (e *errnoErr) Error() string { return "write meta/maestro.db: " + e.errno.E
 // long the give-up time has passed; then the study goes on, and every
 // step runs exactly once.
 func TestFailedWriteStopsSubmissions(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -64,7 +65,7 @@ func TestFailedWriteStopsSubmissions(t *testing.T) {
 		f.mu.Unlock()
 		fdb.healed.Store(true)
 	}()
-	end, err := Run(ctx, Options{Dir: dir, WriteGiveUp: 50 * time.Millisecond, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	end, err := Run(ctx, withDB(giveUp(options(dir, f), 50*time.Millisecond), func(db Database) Database { fdb.Database = db; return fdb }))
 	if err != nil || end != state.StudyFinished {
 		t.Fatalf("end %s, %v", end, err)
 	}
@@ -82,19 +83,20 @@ func TestFailedWriteStopsSubmissions(t *testing.T) {
 // the give-up time the conductor stops with an error that says why; a
 // later conductor runs the study.
 func TestWriteFailureGivesUp(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, twoSteps, store.Settings{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	fdb := &failingDB{ok: 1} // the marks of a are not recorded
-	_, err := Run(ctx, Options{Dir: dir, WriteGiveUp: 50 * time.Millisecond, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	_, err := Run(ctx, withDB(giveUp(options(dir, f), 50*time.Millisecond), func(db Database) Database { fdb.Database = db; return fdb }))
 	if err == nil || !strings.Contains(err.Error(), "cannot record the state") || !strings.Contains(err.Error(), "maestro restart") {
 		t.Fatalf("run with a full disk: %v", err)
 	}
 	if len(f.submits) != 0 {
 		t.Fatalf("submitted while nothing could be recorded: %v", f.submits)
 	}
-	end, err := Run(ctx, Options{Dir: dir})
+	end, err := Run(ctx, options(dir, f))
 	if err != nil || end != state.StudyFinished || f.submits["a"] != 1 || f.submits["b"] != 1 {
 		t.Fatalf("after space returned: %s, %v, %v", end, err, f.submits)
 	}
@@ -102,6 +104,7 @@ func TestWriteFailureGivesUp(t *testing.T) {
 
 // A write that fails for a while only pauses submissions.
 func TestWriteFailureThatHealsResumes(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -110,7 +113,7 @@ func TestWriteFailureThatHealsResumes(t *testing.T) {
 	healing := &healingDB{failures: 3}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	end, err := Run(ctx, Options{Dir: dir, DB: func(db Database) Database { healing.Database = db; return healing }})
+	end, err := Run(ctx, withDB(options(dir, f), func(db Database) Database { healing.Database = db; return healing }))
 	if err != nil || end != state.StudyFinished || f.submits["a"] != 1 || f.submits["b"] != 1 {
 		t.Fatalf("end %s, %v, submits %v", end, err, f.submits)
 	}
@@ -134,6 +137,7 @@ func (h *healingDB) Update(fn func(*store.Tx) error) error {
 // The end of a study that cannot be recorded is an error, not an exit 0
 // with the study left RUNNING.
 func TestUnrecordedEndIsAnError(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -141,7 +145,7 @@ func TestUnrecordedEndIsAnError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	fdb := &failingDB{ok: 3} // conductor, mark, job id
-	_, err := Run(ctx, Options{Dir: dir, DB: func(db Database) Database { fdb.Database = db; return fdb }})
+	_, err := Run(ctx, withDB(options(dir, f), func(db Database) Database { fdb.Database = db; return fdb }))
 	if err == nil || !strings.Contains(err.Error(), "cannot be recorded") {
 		t.Fatalf("got %v", err)
 	}
@@ -151,6 +155,7 @@ func TestUnrecordedEndIsAnError(t *testing.T) {
 // cancelled study can be restarted; a restart of a study with nothing to
 // rerun leaves its state alone.
 func TestCancelledStudyRestarts(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return adapters.Status{State: state.Running} })
 	dir := writeStudy(t, f, `
   - {name: a, description: a, run: {cmd: echo a, procs: 1}}
@@ -175,7 +180,7 @@ func TestCancelledStudyRestarts(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	end, err := Run(ctx, Options{Dir: dir})
+	end, err := Run(ctx, options(dir, f))
 	if err != nil || end != state.StudyCancelled {
 		t.Fatalf("end %s, %v", end, err)
 	}
@@ -184,27 +189,28 @@ func TestCancelledStudyRestarts(t *testing.T) {
 			t.Errorf("%s after cancel: %+v", name, st)
 		}
 	}
-	n, err := Reset(dir, nil)
+	n, err := Reset(options(dir, f), nil)
 	if err != nil || n != 3 {
 		t.Fatalf("reset: %d, %v", n, err)
 	}
 
-	current = newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
-	if end, err := Run(ctx, Options{Dir: dir}); err != nil || end != state.StudyFinished {
+	f = newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished {
 		t.Fatalf("rerun: %s, %v", end, err)
 	}
 }
 
 // Restarting a FINISHED study resets nothing and keeps it FINISHED.
 func TestResetOfFinishedStudyChangesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	dir := writeStudy(t, f, twoSteps, store.Settings{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if end, err := Run(ctx, Options{Dir: dir}); err != nil || end != state.StudyFinished {
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished {
 		t.Fatalf("end %s, %v", end, err)
 	}
-	n, err := Reset(dir, nil)
+	n, err := Reset(options(dir, f), nil)
 	if err != nil || n != 0 {
 		t.Fatalf("reset: %d, %v", n, err)
 	}
@@ -219,6 +225,7 @@ func TestResetOfFinishedStudyChangesNothing(t *testing.T) {
 // A refusal for a submission limit is back-pressure: the step waits and is
 // submitted again at no cost in attempts, however often it is refused.
 func TestSubmitLimitIsBackPressure(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if n <= 3 {
@@ -235,6 +242,7 @@ func TestSubmitLimitIsBackPressure(t *testing.T) {
 // A submission whose answer has no job id may have created the job: it is
 // found by name, not submitted again.
 func TestUnreadableAnswerIsFoundNotRepeated(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.submitErr = func(name string, n int) error {
 		if n == 1 {
@@ -252,6 +260,7 @@ func TestUnreadableAnswerIsFoundNotRepeated(t *testing.T) {
 // A query that answers for some jobs and fails for others applies what it
 // answered and counts nothing else as missing.
 func TestPartialQueryIsUsed(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
 	f.partial = true
 	end, st := runStudy(t, f, `
@@ -267,4 +276,14 @@ func TestPartialQueryIsUsed(t *testing.T) {
 			t.Errorf("%s: %+v", name, s)
 		}
 	}
+}
+
+func withDB(opt Options, db func(Database) Database) Options {
+	opt.DB = db
+	return opt
+}
+
+func giveUp(opt Options, d time.Duration) Options {
+	opt.Tunables.WriteGiveUp = d
+	return opt
 }

@@ -14,15 +14,15 @@ import (
 func (e *engine) pending() bool { return len(e.dirty) > 0 || len(e.events) > 0 || e.metaDirty }
 
 // flush writes every change since the last flush in one transaction, then
-// the event lines and, at most every CSVInterval, status.csv. Changes to
-// local steps are batched for up to FlushInterval (a local step that ends
+// the event lines and, at most every Tunables.CSVInterval, status.csv. Changes to
+// local steps are batched for up to Tunables.FlushInterval (a local step that ends
 // meanwhile leaves its exit status behind, see the local adapter); job ids
 // from a scheduler and requests are written at once. A failed write keeps
 // the changes for the next try, nothing is lost in memory, and nothing is
 // submitted until a write succeeds (see submit): a job whose submission
 // could not be recorded could be submitted again by the next conductor.
 func (e *engine) flush(final bool) {
-	if e.pending() && !final && !e.urgent && time.Since(e.lastFlush) < FlushInterval {
+	if e.pending() && !final && !e.urgent && time.Since(e.lastFlush) < e.t.FlushInterval {
 		return
 	}
 	if e.pending() {
@@ -57,14 +57,14 @@ func (e *engine) flush(final bool) {
 			e.writeErr = nil
 		}
 		e.writeEvents()
-		if e.api != nil && len(e.events) > 0 {
-			e.api.Changed()
+		if e.attached != nil && len(e.events) > 0 {
+			e.attached.Changed()
 		}
 		clear(e.dirty)
 		e.events, e.metaDirty, e.urgent, e.lastFlush = e.events[:0], false, false, time.Now()
 		e.csvDirty = true
 	}
-	if e.csvDirty && (final || time.Since(e.lastCSV) >= max(CSVInterval, 20*e.csvCost)) {
+	if e.csvDirty && (final || time.Since(e.lastCSV) >= max(e.t.CSVInterval, 20*e.csvCost)) {
 		e.writeCSV()
 	}
 }

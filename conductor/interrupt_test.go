@@ -16,6 +16,7 @@ import (
 // An interrupted conductor with StopLocal stops its local steps and
 // records them to run again, and leaves scheduled jobs alone.
 func TestInterruptStopsLocalStepsOnly(t *testing.T) {
+	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return adapters.Status{State: state.Pending} })
 	dir := writeStudy(t, f, `
   - {name: job, description: scheduled, run: {cmd: echo job, procs: 1}}
@@ -25,7 +26,9 @@ func TestInterruptStopsLocalStepsOnly(t *testing.T) {
 	defer cancel()
 	ended := make(chan error, 1)
 	go func() {
-		_, err := Run(ctx, Options{Dir: dir, StopLocal: true})
+		opt := options(dir, f)
+		opt.StopLocal = true
+		_, err := Run(ctx, opt)
 		ended <- err
 	}()
 	var pid int

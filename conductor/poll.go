@@ -9,9 +9,6 @@ import (
 	"github.com/maestro-go/maestro/state"
 )
 
-// maxBackoff bounds the wait between scheduler queries after failures.
-var maxBackoff = 10 * time.Minute
-
 // collectLocal applies the ends of local steps; the local executor knows
 // them the moment they happen.
 func (e *engine) collectLocal() {
@@ -37,7 +34,7 @@ func (e *engine) collectLocal() {
 // with backoff, and after three in a row submissions pause until the
 // scheduler answers again. A job the scheduler no longer knows has ended
 // if its script recorded how (see adapters.Records); only a job missing
-// MissLimit polls in a row, with no record, is NOTFOUND.
+// Tunables.MissLimit polls in a row, with no record, is NOTFOUND.
 func (e *engine) poll(ctx context.Context) {
 	ids := make([]string, 0, len(e.schedJobs))
 	for id := range e.schedJobs {
@@ -47,7 +44,7 @@ func (e *engine) poll(ctx context.Context) {
 	unknown := map[string]bool{}
 	var failed error
 	for _, part := range adapters.Chunks(ids, e.sched.Capabilities().MaxIDs) {
-		cctx, cancel := context.WithTimeout(ctx, CommandLimit)
+		cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
 		r, err := e.sched.Query(cctx, part)
 		cancel()
 		for id, s := range r {
@@ -97,7 +94,7 @@ func (e *engine) poll(ctx context.Context) {
 			continue
 		}
 		e.misses[i]++
-		if int(e.misses[i]) >= MissLimit {
+		if int(e.misses[i]) >= e.t.MissLimit {
 			e.apply(i, adapters.Status{State: state.NotFound, Reason: "job " + id + " is known to no scheduler command any more"})
 		}
 	}
@@ -109,7 +106,7 @@ func (e *engine) poll(ctx context.Context) {
 // submissions pause (the study stays RUNNING) until the scheduler answers.
 func (e *engine) schedFailed(err error) {
 	e.schedFailures++
-	e.pollBackoff = min(max(2*e.pollBackoff, e.sleep()), maxBackoff)
+	e.pollBackoff = min(max(2*e.pollBackoff, e.sleep()), e.t.MaxBackoff)
 	e.nextPoll = time.Now().Add(e.pollBackoff)
 	if e.schedFailures >= 3 && !e.schedDown {
 		e.schedDown = true
@@ -170,7 +167,7 @@ func (e *engine) findJobs(ctx context.Context, steps []int32) (map[string]string
 		jobs = append(jobs, e.job(i))
 		since = minTime(since, e.status[i].MarkedAt)
 	}
-	cctx, cancel := context.WithTimeout(ctx, CommandLimit)
+	cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
 	defer cancel()
 	found, err := e.sched.Find(cctx, jobs, since)
 	if err == nil {

@@ -73,7 +73,7 @@ func (e *engine) cancel() {
 			ids = append(ids, id)
 		}
 		for _, part := range adapters.Chunks(ids, group.ex.Capabilities().MaxIDs) {
-			ctx, cancel := context.WithTimeout(context.Background(), CommandLimit)
+			ctx, cancel := context.WithTimeout(context.Background(), e.t.CommandLimit)
 			if err := group.ex.Cancel(ctx, part); err != nil {
 				e.logf("cancelling jobs %v: %v", part, err)
 			}

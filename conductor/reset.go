@@ -14,8 +14,11 @@ import (
 // (FAILED, TIMEDOUT, CANCELLED, ...) and its descendants go back to
 // INITIALIZED; FINISHED steps are kept. With only, the named steps (an
 // expanded name such as sim_X.1, or a step of the spec, meaning all its
-// combinations) and their descendants do, whatever their state.
-func Reset(dir string, only []string) (int, error) {
+// combinations) and their descendants do, whatever their state. opt
+// gives the study directory, the adapters and the tunables; its other
+// fields are not used.
+func Reset(opt Options, only []string) (int, error) {
+	dir := opt.Dir
 	st, err := open(dir)
 	if err != nil {
 		return 0, err
@@ -25,7 +28,7 @@ func Reset(dir string, only []string) (int, error) {
 		return 0, err
 	}
 	defer unlock()
-	e, err := newEngine(dir, st, Options{Dir: dir})
+	e, err := newEngine(dir, st, opt)
 	if err != nil {
 		return 0, err
 	}
@@ -109,7 +112,7 @@ func (e *engine) settleMarks() error {
 		e.status[i].Submitting, e.dirty[i] = false, true
 	}
 	if len(ids) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), CommandLimit)
+		ctx, cancel := context.WithTimeout(context.Background(), e.t.CommandLimit)
 		defer cancel()
 		if err := e.sched.Cancel(ctx, ids); err != nil {
 			e.logf("cancelling jobs %v: %v (they may have ended)", ids, err)

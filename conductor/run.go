@@ -34,7 +34,7 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	defer signal.Stop(usr1)
-	tick := time.NewTicker(RequestCheck)
+	tick := time.NewTicker(e.t.RequestCheck)
 	defer tick.Stop()
 	pollTimer := time.NewTimer(time.Hour)
 	defer pollTimer.Stop()
@@ -67,7 +67,7 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			wait = min(wait, max(time.Until(e.limitUntil), time.Millisecond))
 		}
 		if e.pending() {
-			wait = min(wait, max(time.Until(e.lastFlush.Add(FlushInterval)), time.Millisecond))
+			wait = min(wait, max(time.Until(e.lastFlush.Add(e.t.FlushInterval)), time.Millisecond))
 		}
 		if e.writeErr != nil {
 			wait = min(wait, writeRetry)
@@ -119,11 +119,11 @@ func (e *engine) writeStalled() error {
 	if e.writeFailedSince.IsZero() {
 		e.writeFailedSince, e.writeLogged = now, now
 	}
-	if now.Sub(e.writeFailedSince) < e.writeGiveUp {
+	if now.Sub(e.writeFailedSince) < e.t.WriteGiveUp {
 		return nil
 	}
 	if held := e.heldRuns(); held > 0 || e.inflightLocal+e.inflightSched > 0 || len(e.limbo) > 0 {
-		if now.Sub(e.writeLogged) >= e.writeGiveUp {
+		if now.Sub(e.writeLogged) >= e.t.WriteGiveUp {
 			e.logf("still cannot record state (%v): %d jobs in flight, %d submissions or ends known only here; nothing is submitted until a write succeeds",
 				e.writeErr, e.inflightLocal+e.inflightSched, held)
 			e.writeLogged = now
@@ -131,7 +131,7 @@ func (e *engine) writeStalled() error {
 		return nil
 	}
 	err := fmt.Errorf("cannot record the state of %s for %s (%v); stopped with no job in flight and nothing submitted since; "+
-		"when the study directory is writable again, run `maestro restart %s`", e.dir, e.writeGiveUp.Round(time.Second), e.writeErr, e.dir)
+		"when the study directory is writable again, run `maestro restart %s`", e.dir, e.t.WriteGiveUp.Round(time.Second), e.writeErr, e.dir)
 	e.logf("%v", err)
 	return err
 }

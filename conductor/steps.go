@@ -207,12 +207,12 @@ func (e *engine) apply(i int32, s adapters.Status) {
 			e.endDescendants(i, state.Failed)
 		}
 	case state.HWFailure:
-		if st.HWRetries < MaxHWRetries {
+		if st.HWRetries < e.t.MaxHWRetries {
 			st.HWRetries++
-			e.retry(i, s, fmt.Sprintf("node failure; resubmission %d of %d", st.HWRetries, MaxHWRetries))
+			e.retry(i, s, fmt.Sprintf("node failure; resubmission %d of %d", st.HWRetries, e.t.MaxHWRetries))
 			return
 		}
-		e.set(i, state.Failed, fmt.Sprintf("node failure %d times", MaxHWRetries+1))
+		e.set(i, state.Failed, fmt.Sprintf("node failure %d times", e.t.MaxHWRetries+1))
 		e.endDescendants(i, state.Failed)
 	case state.Failed:
 		if !info.Scheduled {

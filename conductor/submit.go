@@ -12,26 +12,17 @@ import (
 	"github.com/maestro-go/maestro/state"
 )
 
-var (
-	// submitSlice bounds one pass of submissions, so that a long queue of
-	// scheduler submissions is recorded, and requests are heard, as it goes.
-	submitSlice = 2 * time.Second
-	// markAhead bounds how many scheduled steps are marked Submitting at
-	// once (one transaction), and so how many a recovery may have to find.
-	markAhead = 128
-)
-
 // submit starts ready steps while the throttle allows. While the scheduler
 // is down, one scheduled submission per backoff period probes it.
 func (e *engine) submit(ctx context.Context) {
 	if e.cancelling || e.writeErr != nil {
 		return
 	}
-	deadline := time.Now().Add(submitSlice)
+	deadline := time.Now().Add(e.t.SubmitSlice)
 	switch {
 	case time.Now().Before(e.limitUntil):
 	case !e.schedDown:
-		e.readySched = e.submitQueue(ctx, e.readySched, deadline, markAhead)
+		e.readySched = e.submitQueue(ctx, e.readySched, deadline, e.t.MarkAhead)
 	case !time.Now().Before(e.nextPoll):
 		e.readySched = e.submitQueue(ctx, e.readySched, deadline, 1)
 	}
@@ -112,7 +103,7 @@ func (e *engine) submitOne(ctx context.Context, i int32) bool {
 	if info.Scheduled {
 		ex = e.sched
 	}
-	cctx, cancel := context.WithTimeout(ctx, CommandLimit)
+	cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
 	id, err := ex.Submit(cctx, e.job(i))
 	cancel()
 	if err != nil {

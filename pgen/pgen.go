@@ -29,6 +29,7 @@ type Request struct {
 	Pargs      map[string]string // --pargs
 	OutputPath string            // kwargs["OUTPUT_PATH"]
 	Stdout     io.Writer         // where the generator's prints go
+	Python     string            // the interpreter; "" is python3
 }
 
 type envItem struct {
@@ -44,18 +45,19 @@ type result struct {
 	Label  any      `json:"label"`
 }
 
-// Python is the interpreter used; tests may point it elsewhere.
-var Python = "python3"
-
 // Run executes the generator and returns its parameters, validated as
 // global.parameters are.
 func Run(r Request) ([]*spec.Param, error) {
 	if _, err := os.Stat(r.File); err != nil {
 		return nil, fmt.Errorf("pgen %s: %w", r.File, err)
 	}
-	py, err := exec.LookPath(Python)
+	python := r.Python
+	if python == "" {
+		python = "python3"
+	}
+	py, err := exec.LookPath(python)
 	if err != nil {
-		return nil, fmt.Errorf("--pgen %s needs %s on PATH to run, and none was found; install Python 3", r.File, Python)
+		return nil, fmt.Errorf("--pgen %s needs %s on PATH to run, and none was found; install Python 3", r.File, python)
 	}
 	tmp, err := os.MkdirTemp("", "maestro-pgen-")
 	if err != nil {

@@ -96,10 +96,7 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestNoPython(t *testing.T) {
-	old := Python
-	Python = "python3-that-does-not-exist"
-	defer func() { Python = old }()
-	_, err := Run(Request{File: gen(t, "x = 1\n"), Spec: testSpec(t)})
+	_, err := Run(Request{File: gen(t, "x = 1\n"), Spec: testSpec(t), Python: "python3-that-does-not-exist"})
 	if err == nil || !strings.Contains(err.Error(), "needs python3-that-does-not-exist on PATH") {
 		t.Fatalf("got %v", err)
 	}

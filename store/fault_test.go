@@ -34,9 +34,7 @@ func TestTruncatedDatabaseIsAnError(t *testing.T) {
 // every write gets its turn well within the lock timeout.
 func TestReadersDoNotStarveTheWriter(t *testing.T) {
 	dir, st := newStudy(t, 2000)
-	old := LockTimeout
-	LockTimeout = 2 * time.Second
-	defer func() { LockTimeout = old }()
+	st.LockTimeout = 2 * time.Second
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for r := 0; r < 4; r++ {

@@ -58,9 +58,8 @@ const SchemaVersion = 1
 // File is the database's path relative to the study directory.
 const File = "meta/maestro.db"
 
-// LockTimeout bounds how long anyone waits for another process's
-// transaction before giving up with a clear message.
-var LockTimeout = 10 * time.Second
+// DefaultLockTimeout is Store.LockTimeout's default.
+const DefaultLockTimeout = 10 * time.Second
 
 var (
 	bucketMeta     = []byte("meta")
@@ -163,6 +162,10 @@ type StepStatus struct {
 // Store is a study's database. It holds no open file between calls.
 type Store struct {
 	path string
+	// LockTimeout bounds how long a transaction waits for another
+	// process's before giving up with a clear message; 0 is
+	// DefaultLockTimeout.
+	LockTimeout time.Duration
 }
 
 // Path returns the database file of the study in dir.
@@ -332,7 +335,11 @@ func (s *Store) updateSized(mmapSize int, fn func(*Tx) error) error {
 
 func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	var db *bolt.DB
-	deadline := time.Now().Add(LockTimeout)
+	timeout := s.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	deadline := time.Now().Add(timeout)
 	leave := s.turn(readOnly, deadline)
 	err := guard(s.path, func() error {
 		var err error
@@ -343,7 +350,7 @@ func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	leave()
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("the study database %s stayed locked for %s by another process", s.path, LockTimeout)
+		return nil, fmt.Errorf("the study database %s stayed locked for %s by another process", s.path, timeout)
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch),
 		err != nil && strings.Contains(err.Error(), "file size too small"):
 		return nil, fmt.Errorf("the study database %s is corrupt (%v); nothing was changed", s.path, err)

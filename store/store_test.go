@@ -131,9 +131,7 @@ func TestOpenRefuses(t *testing.T) {
 
 func TestLockTimeout(t *testing.T) {
 	dir, st := newStudy(t, 1)
-	old := LockTimeout
-	LockTimeout = 100 * time.Millisecond
-	defer func() { LockTimeout = old }()
+	st.LockTimeout = 100 * time.Millisecond
 	db, err := bolt.Open(Path(dir), 0o644, nil) // another process's writer
 	if err != nil {
 		t.Fatal(err)

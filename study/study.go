@@ -31,6 +31,9 @@ type Options struct {
 	// written, now and then and at the end: never two calls at once, and
 	// each with more done than the one before.
 	Progress func(done, total int)
+	// Adapters are the schedulers a spec's batch.type may name
+	// (adapters/all.Registry: every one).
+	Adapters adapters.Registry
 }
 
 // Study is a study ready to be written: expanded, with every script
@@ -81,7 +84,7 @@ func Stem(name string) string { return dag.SafeName(name) }
 // New resolves dependencies, expands the DAG of s for directory dir and
 // renders every script.
 func New(s *spec.Spec, dir string, opt Options) (*Study, error) {
-	a, err := adapters.Get(s.Batch.Type)
+	a, err := opt.Adapters.Get(s.Batch.Type)
 	if err != nil {
 		return nil, err
 	}

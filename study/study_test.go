@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/adapters/all"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
@@ -40,6 +40,7 @@ func write(t *testing.T, s *spec.Spec, opt study.Options) (string, *study.Study)
 	if opt.Now.IsZero() {
 		opt.Now = now
 	}
+	opt.Adapters = all.Registry()
 	st, err := study.New(s, dir, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -381,7 +382,7 @@ study:
     - {name: use, description: d, run: {cmd: "cat $(INPUTS)/data.txt"}}
 `)
 	inputs := filepath.Join(filepath.Dir(s.Path), "inputs")
-	_, err := study.New(s, filepath.Join(t.TempDir(), "study"), study.Options{Now: now})
+	_, err := study.New(s, filepath.Join(t.TempDir(), "study"), study.Options{Now: now, Adapters: all.Registry()})
 	var se *spec.Error
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "spec.yaml:5:13: The specified path 'INPUTS' does not exist ("+inputs+")") {
 		t.Errorf("missing path: %v", err)
@@ -449,7 +450,7 @@ study:
 	// Outside the study: a failed clone removes the study directory.
 	bad := load(t, strings.Replace(text(filepath.Join(repo, "nope")), "$(OUTPUT_PATH)/deps", "$(SPECROOT)/deps", 1))
 	sdir := filepath.Join(t.TempDir(), "study")
-	st, err := study.New(bad, sdir, study.Options{Now: now})
+	st, err := study.New(bad, sdir, study.Options{Now: now, Adapters: all.Registry()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,9 +43,9 @@ type Source interface {
 	Poll(seq uint64, created time.Time, steps []store.StepInfo) any
 }
 
-// MaxEvents is the most events a poll applies one by one; past that a
+// DefaultMaxEvents is the most events a poll applies one by one; past that a
 // full reload is cheaper than reading each step named.
-var MaxEvents = 20_000
+const DefaultMaxEvents = 20_000
 
 // Load reads the study in dir (an absolute path) for the live view.
 func Load(s *store.Store, dir string) (Data, error) {
@@ -68,6 +68,9 @@ type StoreSource struct {
 	// Liveness, when set, tells whether a conductor drives the study
 	// (status.Snapshot.Conductor), so that the view shows a dead one.
 	Liveness func(dir string, s state.Study) string
+	// MaxEvents is the most events a poll applies one by one (0:
+	// DefaultMaxEvents).
+	MaxEvents int
 }
 
 // Poll reads the events after seq and the statuses of the steps they
@@ -77,6 +80,10 @@ type StoreSource struct {
 // a full reload.
 func (s StoreSource) Poll(seq uint64, created time.Time, steps []store.StepInfo) any {
 	var ch Changes
+	maxEvents := s.MaxEvents
+	if maxEvents <= 0 {
+		maxEvents = DefaultMaxEvents
+	}
 	jumped := false
 	err := s.Store.View(func(tx *store.Tx) error {
 		info, err := tx.Info()
@@ -94,7 +101,7 @@ func (s StoreSource) Poll(seq uint64, created time.Time, steps []store.StepInfo)
 		if seq > 0 {
 			from = seq - 1 // read event seq again, to check it is still there
 		}
-		evs, err := tx.EventsSince(from, MaxEvents+2)
+		evs, err := tx.EventsSince(from, maxEvents+2)
 		if err != nil {
 			return err
 		}
@@ -109,7 +116,7 @@ func (s StoreSource) Poll(seq uint64, created time.Time, steps []store.StepInfo)
 		case len(evs) == 0:
 			ch.Seq = seq
 			return nil
-		case evs[0].Seq != seq+1 || len(evs) > MaxEvents:
+		case evs[0].Seq != seq+1 || len(evs) > maxEvents:
 			jumped = true
 			return nil
 		}

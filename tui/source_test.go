@@ -138,17 +138,17 @@ func TestStoreSourceReloads(t *testing.T) {
 	isReload("the feed went back", src.Poll(9, d.Info.Created, d.Steps))
 	isReload("another study", src.Poll(2, d.Info.Created.Add(time.Second), d.Steps))
 	isReload("an event that names another step", src.Poll(1, d.Info.Created, d.Steps[:2]))
-	defer func(n int) { MaxEvents = n }(MaxEvents)
-	MaxEvents = 1
-	isReload("a backlog", src.Poll(0, d.Info.Created, d.Steps))
+	one := src
+	one.MaxEvents = 1
+	isReload("a backlog", one.Poll(0, d.Info.Created, d.Steps))
 	if _, ok := src.Poll(1, d.Info.Created, d.Steps).(Changes); !ok {
 		t.Error("one event past seq 1 is not a backlog")
 	}
 
 	// An unreadable study is an error the view shows, not a crash.
-	bad := StoreSource{Store: s, Dir: dir}
-	defer func(d time.Duration) { store.LockTimeout = d }(store.LockTimeout)
-	store.LockTimeout = 50 * time.Millisecond
+	locked := *s
+	locked.LockTimeout = 50 * time.Millisecond
+	bad := StoreSource{Store: &locked, Dir: dir}
 	held := make(chan struct{})
 	release := make(chan struct{})
 	go s.Update(func(tx *store.Tx) error { close(held); <-release; return nil })

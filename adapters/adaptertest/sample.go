@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/store"
 	"github.com/maestro-go/maestro/study"
@@ -17,9 +18,8 @@ import (
 
 // SampleScripts writes the sample study at specPath as `maestro run --dry`
 // does and compares every script ending in ext, the study path written as
-// /STUDY, with the files under goldenDir; update rewrites them. The
-// caller's package must register the adapters (import adapters/all).
-func SampleScripts(t *testing.T, specPath, goldenDir, ext string, update bool) {
+// /STUDY, with the files under goldenDir; update rewrites them.
+func SampleScripts(t *testing.T, reg adapters.Registry, specPath, goldenDir, ext string, update bool) {
 	t.Helper()
 	s, err := spec.Load(specPath)
 	if err != nil {
@@ -27,7 +27,7 @@ func SampleScripts(t *testing.T, specPath, goldenDir, ext string, update bool) {
 	}
 	dir := filepath.Join(t.TempDir(), "study")
 	st, err := study.New(s, dir, study.Options{Dry: true, Now: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC),
-		Settings: store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 60}})
+		Settings: store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 60}, Adapters: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

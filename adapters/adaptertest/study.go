@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
@@ -21,8 +22,9 @@ import (
 
 // Whole studies through an adapter: written as `maestro run` writes them,
 // driven by a conductor in this process or, to be killed, in a child
-// process. The caller's package must register the adapters (import
-// adapters/all) and call ConductorMain from its TestMain.
+// process (the caller's package calls ConductorMain from its TestMain),
+// with the adapters of a registry (adapters/all.Registry, which this
+// package cannot import: the adapters' own tests import it).
 
 // conductorName is the argv[0] under which a test binary is a conductor.
 const conductorName = "maestro-conductor"
@@ -30,11 +32,11 @@ const conductorName = "maestro-conductor"
 // ConductorMain runs the conductor of the study named by the arguments
 // (DIR) when the test binary was started as one, polling every second,
 // and exits with 0 when the study finished; it returns at once otherwise.
-func ConductorMain() {
+func ConductorMain(reg adapters.Registry) {
 	if filepath.Base(os.Args[0]) != conductorName || len(os.Args) != 2 {
 		return
 	}
-	end, err := conductor.Run(context.Background(), conductor.Options{Dir: os.Args[1], SleepSecs: 1, Out: os.Stderr})
+	end, err := conductor.Run(context.Background(), conductor.Options{Dir: os.Args[1], SleepSecs: 1, Out: os.Stderr, Adapters: reg})
 	if err != nil || end != state.StudyFinished {
 		os.Stderr.WriteString("conductor: " + string(end) + " " + errText(err) + "\n")
 		os.Exit(2)
@@ -52,7 +54,7 @@ func errText(err error) string {
 // WriteStudy writes the study of a spec (in a directory of its own, the
 // spec's root) after edit changed the loaded spec (nil: none), with the
 // given restart limit, and returns the study directory.
-func WriteStudy(t testing.TB, specText string, edit func(*spec.Spec), restarts int) string {
+func WriteStudy(t testing.TB, reg adapters.Registry, specText string, edit func(*spec.Spec), restarts int) string {
 	t.Helper()
 	root := t.TempDir()
 	path := filepath.Join(root, "study.yaml")
@@ -67,7 +69,8 @@ func WriteStudy(t testing.TB, specText string, edit func(*spec.Spec), restarts i
 		edit(s)
 	}
 	dir := filepath.Join(root, "study")
-	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: store.Settings{Attempts: 1, RLimit: restarts, SleepSecs: 1}})
+	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: store.Settings{Attempts: 1, RLimit: restarts, SleepSecs: 1},
+		Adapters: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,12 +80,13 @@ func WriteStudy(t testing.TB, specText string, edit func(*spec.Spec), restarts i
 	return dir
 }
 
-// RunStudy drives a study to its end in this process, within limit.
-func RunStudy(t testing.TB, dir string, limit time.Duration) state.Study {
+// RunStudy drives a study to its end in this process, within limit, its
+// scheduler commands running with env (nil: this process's environment).
+func RunStudy(t testing.TB, reg adapters.Registry, dir string, env func() []string, limit time.Duration) state.Study {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	end, err := conductor.Run(ctx, conductor.Options{Dir: dir, SleepSecs: 1})
+	end, err := conductor.Run(ctx, conductor.Options{Dir: dir, SleepSecs: 1, Adapters: reg, Env: env})
 	if err != nil {
 		t.Fatalf("conductor: %v", err)
 	}

@@ -37,6 +37,9 @@ type Harness struct {
 	UnknownID string
 	// Nested submits the jobs as nested (Flux: flux batch).
 	Nested bool
+	// Env is the environment of the scheduler's commands (see
+	// adapters.Config.Env); nil is this process's.
+	Env func() []string
 	// Replayed says the scheduler replays recorded sessions: a subtest
 	// whose commands carry the wall clock (KilledBeforeRecord asks for jobs
 	// submitted since a moment) cannot match them, and is left to the
@@ -53,7 +56,7 @@ type suite struct {
 // open opens an executor, as a conductor does when it starts.
 func (s *suite) open(t *testing.T) adapters.Executor {
 	t.Helper()
-	ex, err := s.h.Adapter.Open(adapters.Config{Batch: &s.h.Batch, StateDir: s.stateDir,
+	ex, err := s.h.Adapter.Open(adapters.Config{Batch: &s.h.Batch, StateDir: s.stateDir, Env: s.h.Env,
 		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
 	if err != nil {
 		t.Fatalf("open: %v", err)

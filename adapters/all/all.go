@@ -1,4 +1,4 @@
-// Package all registers every scheduler adapter, in one explicit list.
+// Package all is every scheduler adapter, in one explicit list.
 package all
 
 import (
@@ -9,6 +9,7 @@ import (
 	"github.com/maestro-go/maestro/adapters/slurm"
 )
 
-func init() {
-	adapters.Register(local.New(), slurm.New(), lsf.New(), flux.New())
+// Registry returns a registry of every adapter, with its defaults.
+func Registry() adapters.Registry {
+	return adapters.NewRegistry(local.New(), slurm.New(), lsf.New(), flux.New())
 }

@@ -55,8 +55,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/maestro-go/maestro/adapters"
 )
 
 // Environment variables of the fakes.
@@ -81,6 +79,10 @@ var Names = []string{"flux", "bsub", "bjobs", "bkill"}
 
 // supervisorName is the argv[0] of the process that runs one job.
 const supervisorName = "fakesched-job"
+
+// Commands are the names under which a binary must run Main: the fakes
+// and the process that runs one job (for testscript.Main's commands).
+func Commands() []string { return append(append([]string(nil), Names...), supervisorName) }
 
 // Main runs the fake named by the base name of os.Args[0] and exits with
 // its status. It returns false, doing nothing, when the binary was not
@@ -133,26 +135,20 @@ type Fake struct {
 	vars     map[string]string
 }
 
-// Start installs the fakes with a fresh state directory and points
-// adapters.CommandEnv at them for the rest of the test; vars are
-// "NAME=value" settings of the fakes. The fakes also go first on this
-// process's PATH (t.Setenv), because exec.Command finds a command on its
-// caller's PATH, not on the one of the environment it is given. When the
-// test ends every job still running is cancelled and CommandEnv restored.
+// Start installs the fakes with a fresh state directory; vars are
+// "NAME=value" settings of the fakes. The fakes' environment is
+// f.Environ, for adapters.Config.Env (scheduler commands are looked up on
+// its PATH): nothing of this process changes, so tests with fakes of their
+// own can run in parallel. When the test ends every job still running is
+// cancelled.
 func Start(t testing.TB, vars ...string) *Fake {
 	t.Helper()
 	f := &Fake{Bin: Install(t), Dir: t.TempDir(), vars: map[string]string{}}
-	t.Setenv("PATH", f.Bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	for _, kv := range vars {
 		k, v, _ := strings.Cut(kv, "=")
 		f.vars[k] = v
 	}
-	old := adapters.CommandEnv
-	adapters.CommandEnv = f.Environ
-	t.Cleanup(func() {
-		adapters.CommandEnv = old
-		Shutdown(f.Dir)
-	})
+	t.Cleanup(func() { Shutdown(f.Dir) })
 	return f
 }
 

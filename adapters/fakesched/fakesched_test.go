@@ -70,6 +70,7 @@ func submitLSF(t *testing.T, f *Fake, script string, args ...string) string {
 const lsfFormat = "jobid stat exit_code exit_reason delimiter='|'"
 
 func TestLSFLifecycle(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvPending+"=1s")
 	ws := t.TempDir()
 	id := submitLSF(t, f, "#!/bin/bash\n#BSUB -J life\n#BSUB -W \n#BSUB -o life.%J.out\n\necho hello\necho oops >&2\nexit 3\n", "-cwd", ws)
@@ -97,6 +98,7 @@ func TestLSFLifecycle(t *testing.T) {
 // TestBjobsWidth reproduces the Python tool's bug: with "jobid:7" bjobs
 // cuts longer ids, which then never match.
 func TestBjobsWidth(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvFirstID+"=12345678901")
 	id := submitLSF(t, f, "#!/bin/bash\ntrue\n")
 	if id != "12345678901" {
@@ -113,6 +115,7 @@ func TestBjobsWidth(t *testing.T) {
 }
 
 func TestBjobsUnknown(t *testing.T) {
+	t.Parallel()
 	f := Start(t)
 	out, stderr, code := run(t, f, "", "bjobs", "-a", "-noheader", "-o", lsfFormat, "987654321", "5")
 	if out != "" || stderr != "Job <987654321> is not found\nJob <5> is not found\n" || code != 255 {
@@ -126,6 +129,7 @@ func TestBjobsUnknown(t *testing.T) {
 }
 
 func TestLSFRunLimitAndKill(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvTimeScale+"=0.02", EnvGrace+"=200ms")
 	long := submitLSF(t, f, "#!/bin/bash\n#BSUB -W 0:01\nsleep 30\n")
 	killed := submitLSF(t, f, "#!/bin/bash\n#BSUB -W 10\nsleep 30\n")
@@ -150,6 +154,7 @@ func TestLSFRunLimitAndKill(t *testing.T) {
 }
 
 func TestBsubErrors(t *testing.T) {
+	t.Parallel()
 	f := Start(t)
 	if _, stderr, code := run(t, f, "", "bsub"); stderr != "No command is specified. Job not submitted.\n" || code != 255 {
 		t.Errorf("empty script: %q exit %d", stderr, code)
@@ -177,6 +182,7 @@ func submitFlux(t *testing.T, f *Fake, ws, script string, args ...string) string
 const fluxFormat = "{id.f58} {status_abbrev} {returncode}"
 
 func TestFluxLifecycle(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvPending+"=1s")
 	ws := t.TempDir()
 	id := submitFlux(t, f, ws, "#!/bin/bash\n# flux: -n 1 --job-name=life # a comment\n\necho hello\necho oops >&2\nexit 3\n", "--cwd="+ws)
@@ -206,6 +212,7 @@ func TestFluxLifecycle(t *testing.T) {
 }
 
 func TestFluxLimitAndCancel(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvGrace+"=200ms")
 	ws := t.TempDir()
 	long := submitFlux(t, f, ws, "#!/bin/bash\n#flux: -n 1\n#flux: -t 0.5s\nsleep 30\n", "--cwd", ws)
@@ -227,6 +234,7 @@ func TestFluxLimitAndCancel(t *testing.T) {
 }
 
 func TestFluxErrors(t *testing.T) {
+	t.Parallel()
 	f := Start(t)
 	ws := t.TempDir()
 	for script, want := range map[string]string{
@@ -261,6 +269,7 @@ func TestFluxErrors(t *testing.T) {
 }
 
 func TestInjection(t *testing.T) {
+	t.Parallel()
 	f := Start(t)
 	f.Set(EnvFail, "query,cancel")
 	if _, stderr, code := run(t, f, "", "bjobs", "1"); stderr != lsfDown+"\n" || code != 255 {
@@ -294,6 +303,7 @@ func TestInjection(t *testing.T) {
 }
 
 func TestPyFormat(t *testing.T) {
+	t.Parallel()
 	value := func(f string) (string, bool) {
 		v, ok := map[string]string{"a": "abc", "e": "", "u": "ƒ68GN"}[f]
 		return v, ok
@@ -317,6 +327,7 @@ func TestPyFormat(t *testing.T) {
 }
 
 func TestDirectives(t *testing.T) {
+	t.Parallel()
 	script := "#!/bin/bash\n#flux: -N 1 --job-name='a b' # comment\n\n# flux: --output=\"x y.out\"\n#other\n#FLUX: -q q\necho hi\n#flux: -n 9\n"
 	got, err := directives(script, fluxSentinel, true)
 	want := [][]string{{"-N", "1", "--job-name=a b"}, {"--output=x y.out"}, {"-q", "q"}}

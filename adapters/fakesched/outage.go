@@ -26,24 +26,23 @@ type Outages struct {
 	UnknownID string // a well-formed id the scheduler does not know
 }
 
-// Run runs the checks; they change adapters.CommandEnv, so they run one
-// after the other.
+// Run runs the checks, in parallel: each has fakes of its own.
 func (o Outages) Run(t *testing.T) {
-	t.Run("QueryFails", func(t *testing.T) { o.query(t, EnvFail) })
-	t.Run("QueryHangs", func(t *testing.T) { o.query(t, EnvHang) })
-	t.Run("SubmitFails", func(t *testing.T) { o.submitOutage(t, EnvFail) })
-	t.Run("SubmitHangs", func(t *testing.T) { o.submitOutage(t, EnvHang) })
-	t.Run("CancelFails", o.cancelFails)
-	t.Run("CancelEnded", o.cancelEnded)
-	t.Run("UnknownAmongKnown", o.unknownAmongKnown)
+	t.Run("QueryFails", func(t *testing.T) { t.Parallel(); o.query(t, EnvFail) })
+	t.Run("QueryHangs", func(t *testing.T) { t.Parallel(); o.query(t, EnvHang) })
+	t.Run("SubmitFails", func(t *testing.T) { t.Parallel(); o.submitOutage(t, EnvFail) })
+	t.Run("SubmitHangs", func(t *testing.T) { t.Parallel(); o.submitOutage(t, EnvHang) })
+	t.Run("CancelFails", func(t *testing.T) { t.Parallel(); o.cancelFails(t) })
+	t.Run("CancelEnded", func(t *testing.T) { t.Parallel(); o.cancelEnded(t) })
+	t.Run("UnknownAmongKnown", func(t *testing.T) { t.Parallel(); o.unknownAmongKnown(t) })
 }
 
 // deadline is the context limit of a call while the scheduler is down.
 const deadline = 500 * time.Millisecond
 
-func (o Outages) open(t *testing.T) adapters.Executor {
+func (o Outages) open(t *testing.T, f *Fake) adapters.Executor {
 	t.Helper()
-	ex, err := o.Adapter.Open(adapters.Config{Batch: &o.Batch, StateDir: t.TempDir(),
+	ex, err := o.Adapter.Open(adapters.Config{Batch: &o.Batch, StateDir: t.TempDir(), Env: f.Environ,
 		Logf: func(f string, a ...any) { t.Logf(f, a...) }})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +116,7 @@ func (o Outages) down(t *testing.T, mode string, fn func(ctx context.Context) er
 
 func (o Outages) query(t *testing.T, mode string) {
 	f := Start(t)
-	ex := o.open(t)
+	ex := o.open(t, f)
 	id := o.submit(t, ex, "watched", "sleep 30")
 	wait(t, ex, id, state.Running)
 	f.Set(mode, "query")
@@ -134,7 +133,7 @@ func (o Outages) query(t *testing.T, mode string) {
 
 func (o Outages) submitOutage(t *testing.T, mode string) {
 	f := Start(t)
-	ex := o.open(t)
+	ex := o.open(t, f)
 	f.Set(mode, "submit")
 	o.down(t, mode, func(ctx context.Context) error {
 		id, err := ex.Submit(ctx, o.job(t, "refused", "true"))
@@ -150,7 +149,7 @@ func (o Outages) submitOutage(t *testing.T, mode string) {
 
 func (o Outages) cancelFails(t *testing.T) {
 	f := Start(t)
-	ex := o.open(t)
+	ex := o.open(t, f)
 	id := o.submit(t, ex, "kept", "sleep 30")
 	wait(t, ex, id, state.Running)
 	f.Set(EnvFail, "cancel")
@@ -164,8 +163,8 @@ func (o Outages) cancelFails(t *testing.T) {
 }
 
 func (o Outages) cancelEnded(t *testing.T) {
-	Start(t)
-	ex := o.open(t)
+	f := Start(t)
+	ex := o.open(t, f)
 	id := o.submit(t, ex, "quick", "true")
 	wait(t, ex, id, state.Finished)
 	if err := ex.Cancel(context.Background(), []string{id, o.UnknownID}); err != nil {
@@ -175,8 +174,8 @@ func (o Outages) cancelEnded(t *testing.T) {
 }
 
 func (o Outages) unknownAmongKnown(t *testing.T) {
-	Start(t)
-	ex := o.open(t)
+	f := Start(t)
+	ex := o.open(t, f)
 	id := o.submit(t, ex, "known", "exit 4")
 	wait(t, ex, id, state.Failed)
 	res, err := ex.Query(context.Background(), []string{o.UnknownID, id, "not-an-id"})

@@ -44,6 +44,7 @@ func same(t *testing.T, f *Fake, dir, name string) {
 // without nodes, a batch script without a size and an unreachable broker
 // read exactly as real flux-core 0.88.0 prints them.
 func TestFluxAsRecorded(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvPending+"=0s")
 	ws := t.TempDir()
 	// Job 1 of the fake ends as the recordings' 39963328512 did (CD 0).
@@ -74,6 +75,7 @@ func TestFluxAsRecorded(t *testing.T) {
 // TestFluxEndsAsRecorded: the jobs of jobs-legend.txt, run on the fake,
 // end with the status and return code jobs.txt shows for them.
 func TestFluxEndsAsRecorded(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvPending+"=0s", EnvGrace+"=100ms")
 	ws := t.TempDir()
 	submit := func(directives, body string) string {
@@ -98,6 +100,7 @@ func TestFluxEndsAsRecorded(t *testing.T) {
 // submission line, unknown ids (exit 255), bkill's three answers, the
 // fields of a run-limit EXIT and the job report in the output file.
 func TestLSFAsRecorded(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvPending+"=0s", EnvTimeScale+"=0.02", EnvGrace+"=100ms")
 	ws := t.TempDir()
 	form := func(name, id string) string {
@@ -142,6 +145,7 @@ func TestLSFAsRecorded(t *testing.T) {
 // first holding every core the second can never start (a deadlock),
 // while inside a flux batch job it runs in the job's own instance.
 func TestFluxLaunchInsideSubmit(t *testing.T) {
+	t.Parallel()
 	f := Start(t, EnvPending+"=0s", EnvFluxCores+"=2")
 	ws := t.TempDir()
 	script := filepath.Join(ws, "launch.sh")

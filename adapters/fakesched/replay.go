@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/maestro-go/maestro/adapters"
 )
 
 // EnvReplay names the file that tells a replaying command what to print:
@@ -107,9 +105,7 @@ func Replay(t testing.TB, plays []Play, names ...string) (calls func() int) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	old := adapters.CommandEnv
-	adapters.CommandEnv = func() []string { return append(os.Environ(), EnvReplay+"="+spec) }
-	t.Cleanup(func() { adapters.CommandEnv = old })
+	t.Setenv(EnvReplay, spec)
 	return func() int {
 		n, _ := os.ReadFile(spec + ".calls")
 		return len(n)

@@ -56,7 +56,7 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 		sub = "submit"
 		args = append(args, directiveArgs(string(text))...)
 	}
-	out, stderr, err := adapters.CommandIn(ctx, e.env, nil, "flux", append(append([]string{sub}, args...), j.Script)...)
+	out, stderr, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", append(append([]string{sub}, args...), j.Script)...)
 	if err != nil {
 		if line := badQueue(stderr); line != "" {
 			return "", fmt.Errorf("the Flux instance refused the queue of batch.queue (flux %s: %s); give a queue it has, or none", sub, line)
@@ -85,7 +85,7 @@ func (e *executor) record(id string, j *adapters.Job, submitted time.Time) {
 func (e *executor) Find(ctx context.Context, jobs []*adapters.Job, since time.Time) (map[string]string, error) {
 	found := map[string]string{}
 	for _, j := range jobs {
-		out, _, err := adapters.CommandIn(ctx, e.env, nil, "flux", "jobs", "-a", "-n", "--name="+j.Name, "-o", "{id} {t_submit}")
+		out, _, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", "jobs", "-a", "-n", "--name="+j.Name, "-o", "{id} {t_submit}")
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +174,7 @@ func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters
 	if len(args) == 0 {
 		return res, nil
 	}
-	out, stderr, err := adapters.CommandIn(ctx, e.env, nil, "flux", append([]string{"jobs", "-a", "-n", "-o", jobsFormat}, args...)...)
+	out, stderr, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", append([]string{"jobs", "-a", "-n", "-o", jobsFormat}, args...)...)
 	if err != nil && (ctx.Err() != nil || !adapters.OnlyLines(stderr, unknownJob, ignoredFilters)) {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (e *executor) Cancel(ctx context.Context, ids []string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	_, stderr, err := adapters.CommandIn(ctx, e.env, nil, "flux", append([]string{"cancel"}, args...)...)
+	_, stderr, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", append([]string{"cancel"}, args...)...)
 	if err != nil && (ctx.Err() != nil || !adapters.OnlyLines(stderr, endedJob)) {
 		return err
 	}

@@ -3,6 +3,7 @@ package flux_test
 import (
 	"context"
 	"fmt"
+	"github.com/maestro-go/maestro/adapters/all"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,7 @@ import (
 
 // TestMain lets this test binary act as the fake flux command.
 func TestMain(m *testing.M) {
-	adaptertest.ConductorMain()
+	adaptertest.ConductorMain(all.Registry())
 	fakesched.Main()
 	os.Exit(m.Run())
 }
@@ -33,9 +34,10 @@ func batch() spec.Batch { return spec.Batch{Type: "flux", Shell: "/bin/bash"} }
 // submit with their directives as options, nested ones through flux batch
 // (here with a bank and a queue the instance has).
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	for _, nested := range []bool{false, true} {
 		t.Run(fmt.Sprintf("nested=%v", nested), func(t *testing.T) {
-			fakesched.Start(t, fakesched.EnvTimeScale+"=0.02", fakesched.EnvQueues+"=debug,pdebug")
+			f := fakesched.Start(t, fakesched.EnvTimeScale+"=0.02", fakesched.EnvQueues+"=debug,pdebug")
 			b := batch()
 			if nested {
 				b.Bank, b.Queue = "guests", "pdebug"
@@ -49,18 +51,21 @@ func TestConformance(t *testing.T) {
 				Poll:            50 * time.Millisecond,
 				UnknownID:       "ƒ68GN",
 				Nested:          nested,
+				Env:             f.Environ,
 			})
 		})
 	}
 }
 
 func TestOutages(t *testing.T) {
+	t.Parallel()
 	fakesched.Outages{Adapter: flux.New(), Batch: batch(), Down: "Unable to connect to Flux", UnknownID: "ƒ68GN"}.Run(t)
 }
 
 // TestFluxURI: commands reach the broker at batch.flux_uri, else at
 // FLUX_URI of the environment.
 func TestFluxURI(t *testing.T) {
+	t.Parallel()
 	const uri = "local:///tmp/maestro-test/flux-broker"
 	f := fakesched.Start(t, fakesched.EnvFluxURI+"="+uri)
 	script := filepath.Join(t.TempDir(), "uri.flux.sh")
@@ -68,7 +73,7 @@ func TestFluxURI(t *testing.T) {
 		t.Fatal(err)
 	}
 	submit := func(b spec.Batch) (string, adapters.Executor, error) {
-		ex, err := flux.New().Open(adapters.Config{Batch: &b})
+		ex, err := flux.New().Open(adapters.Config{Batch: &b, Env: f.Environ})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,10 +106,11 @@ func TestFluxURI(t *testing.T) {
 // TestSubmitError: flux batch's refusal (of a nested step) reaches the
 // caller.
 func TestSubmitError(t *testing.T) {
-	fakesched.Start(t)
+	t.Parallel()
+	f := fakesched.Start(t)
 	script := filepath.Join(t.TempDir(), "nosize.flux.sh")
 	os.WriteFile(script, []byte("#!/bin/bash\ntrue\n"), 0o755)
-	ex, _ := flux.New().Open(adapters.Config{Batch: &spec.Batch{Type: "flux"}})
+	ex, _ := flux.New().Open(adapters.Config{Batch: &spec.Batch{Type: "flux"}, Env: f.Environ})
 	_, err := ex.Submit(context.Background(), &adapters.Job{Name: "nosize", Script: script, Workspace: t.TempDir(), Nested: true})
 	if err == nil || !strings.Contains(err.Error(), "Number of slots to allocate must be specified") {
 		t.Fatalf("error %v", err)
@@ -114,9 +120,10 @@ func TestSubmitError(t *testing.T) {
 // TestWorkspace: the job runs in its workspace and writes its output
 // files there (#flux: --output/--error are relative to it).
 func TestWorkspace(t *testing.T) {
-	fakesched.Start(t)
+	t.Parallel()
+	f := fakesched.Start(t)
 	b := batch()
-	ex, _ := flux.New().Open(adapters.Config{Batch: &b})
+	ex, _ := flux.New().Open(adapters.Config{Batch: &b, Env: f.Environ})
 	ws := t.TempDir()
 	step := &spec.Step{Name: "where", Run: spec.Run{Cmd: "pwd; echo err >&2", Procs: "1"}}
 	text, err := adapters.Render(flux.New(), &adapters.Script{JobName: "where", Step: step, Batch: &b}, step.Run.Cmd, true)

@@ -43,5 +43,5 @@ func TestRealFlux(t *testing.T) {
 			Nested:          nested,
 		})
 	}
-	checkStudy(t, 15*time.Minute)
+	checkStudy(t, nil, 15*time.Minute)
 }

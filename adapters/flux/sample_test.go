@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/maestro-go/maestro/adapters/adaptertest"
-	_ "github.com/maestro-go/maestro/adapters/all" // study finds adapters by batch.type
+	"github.com/maestro-go/maestro/adapters/all"
 )
 
 // update rewrites the golden scripts of the sample:
@@ -16,5 +16,5 @@ var update = flag.Bool("update", false, "rewrite the golden scripts of samples/p
 // TestSampleScripts compares the scripts of samples/pipeline_flux.yaml, as
 // maestro run --dry writes them, with testdata/flux/golden.
 func TestSampleScripts(t *testing.T) {
-	adaptertest.SampleScripts(t, "../../samples/pipeline_flux.yaml", "../../testdata/flux/golden", ".flux.sh", *update)
+	adaptertest.SampleScripts(t, all.Registry(), "../../samples/pipeline_flux.yaml", "../../testdata/flux/golden", ".flux.sh", *update)
 }

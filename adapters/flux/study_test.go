@@ -1,6 +1,7 @@
 package flux_test
 
 import (
+	"github.com/maestro-go/maestro/adapters/all"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,14 +74,15 @@ func noQueue(s *spec.Spec) { s.Batch.Host, s.Batch.Bank, s.Batch.Queue = "", "",
 // TestStudy: the study on a 2-core fake instance ends with every step in
 // its right state, a minute of walltime taking 1.2 s.
 func TestStudy(t *testing.T) {
-	fakesched.Start(t, fakesched.EnvTimeScale+"=0.02", fakesched.EnvFluxCores+"=2")
-	checkStudy(t, 3*time.Minute)
+	t.Parallel()
+	f := fakesched.Start(t, fakesched.EnvTimeScale+"=0.02", fakesched.EnvFluxCores+"=2")
+	checkStudy(t, f.Environ, 3*time.Minute)
 }
 
 // checkStudy runs fluxStudy and checks how each step ended.
-func checkStudy(t *testing.T, limit time.Duration) {
-	dir := adaptertest.WriteStudy(t, fluxStudy, noQueue, 1)
-	if end := adaptertest.RunStudy(t, dir, limit); end != state.StudyFailure {
+func checkStudy(t *testing.T, env func() []string, limit time.Duration) {
+	dir := adaptertest.WriteStudy(t, all.Registry(), fluxStudy, noQueue, 1)
+	if end := adaptertest.RunStudy(t, all.Registry(), dir, env, limit); end != state.StudyFailure {
 		t.Errorf("study ended %s, want FAILURE (broken fails)", end)
 	}
 	steps := adaptertest.Steps(t, dir)
@@ -144,8 +146,9 @@ global.parameters:
 // TestKilledConductor: a conductor SIGKILLed at random moments of the
 // study, again and again, leaves every step run exactly once.
 func TestKilledConductor(t *testing.T) {
+	t.Parallel()
 	f := fakesched.Start(t, fakesched.EnvFluxCores+"=4")
-	dir := adaptertest.WriteStudy(t, killStudy, noQueue, 1)
+	dir := adaptertest.WriteStudy(t, all.Registry(), killStudy, noQueue, 1)
 	adaptertest.KillLoop(t, dir, f.Environ(), 10, 3*time.Minute)
 	count := adaptertest.Ledger(t, filepath.Join(filepath.Dir(dir), "ledger"))
 	for _, s := range []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5", "fan_X.6", "fan_X.7", "fan_X.8", "funnel"} {

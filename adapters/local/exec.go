@@ -16,18 +16,9 @@ import (
 	"github.com/maestro-go/maestro/state"
 )
 
-// Tunables, variables so tests can shorten them.
-var (
-	// KillGrace is how long a cancelled or timed-out step has between
-	// SIGTERM and SIGKILL.
-	KillGrace = 3 * time.Second
-	// AdoptPoll is how often a step started by an earlier conductor is
-	// checked for having ended.
-	AdoptPoll = 200 * time.Millisecond
-)
-
 type executor struct {
 	cfg  adapters.Config
+	a    Adapter // its tunables, defaults filled in
 	rec  *adapters.Recorder
 	mu   sync.Mutex
 	jobs map[string]*job
@@ -44,12 +35,19 @@ type job struct {
 }
 
 // Open implements adapters.Adapter.
-func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
+func (a *Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
 	rec, err := adapters.NewRecorder(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	return &executor{cfg: adapters.WithDefaults(cfg), rec: rec, jobs: map[string]*job{}}, nil
+	tun, def := *a, New()
+	if tun.KillGrace <= 0 {
+		tun.KillGrace = def.KillGrace
+	}
+	if tun.AdoptPoll <= 0 {
+		tun.AdoptPoll = def.AdoptPoll
+	}
+	return &executor{cfg: adapters.WithDefaults(cfg), a: tun, rec: rec, jobs: map[string]*job{}}, nil
 }
 
 func (e *executor) Capabilities() adapters.Capabilities { return adapters.Capabilities{Local: true} }
@@ -218,7 +216,7 @@ func (e *executor) Find(_ context.Context, jobs []*adapters.Job, since time.Time
 // watch polls an adopted process, which is not our child, until it ends.
 func (e *executor) watch(jb *job, token string) {
 	for ours(jb.pid, jb.rc, token) {
-		time.Sleep(AdoptPoll)
+		time.Sleep(e.a.AdoptPoll)
 	}
 	code, ok := adapters.ReadRecord(jb.rc, token, "")
 	if !ok {
@@ -254,7 +252,7 @@ func killGroup(pid int) {
 // stop asks a job's process group to end, then forces it after KillGrace.
 func (e *executor) stop(jb *job) {
 	syscall.Kill(-jb.pid, syscall.SIGTERM)
-	time.AfterFunc(KillGrace, func() {
+	time.AfterFunc(e.a.KillGrace, func() {
 		e.mu.Lock()
 		done := jb.done
 		e.mu.Unlock()

@@ -3,15 +3,24 @@
 package local
 
 import (
+	"time"
+
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/spec"
 )
 
 // Adapter runs steps on the conductor's machine.
-type Adapter struct{}
+type Adapter struct {
+	// KillGrace is how long a cancelled or timed-out step has between
+	// SIGTERM and SIGKILL.
+	KillGrace time.Duration
+	// AdoptPoll is how often a step started by an earlier conductor is
+	// checked for having ended.
+	AdoptPoll time.Duration
+}
 
-// New returns the local adapter.
-func New() *Adapter { return &Adapter{} }
+// New returns the local adapter with its defaults.
+func New() *Adapter { return &Adapter{KillGrace: 3 * time.Second, AdoptPoll: 200 * time.Millisecond} }
 
 // Name implements adapters.Adapter.
 func (*Adapter) Name() string { return "local" }

@@ -10,9 +10,9 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	local.KillGrace = 500 * time.Millisecond
+	t.Parallel()
 	adaptertest.Run(t, adaptertest.Harness{
-		Adapter:         local.New(),
+		Adapter:         &local.Adapter{KillGrace: 500 * time.Millisecond},
 		Batch:           spec.Batch{Type: "local", Shell: "/bin/bash"},
 		Timeout:         30 * time.Second,
 		WalltimeTimeout: 30 * time.Second,

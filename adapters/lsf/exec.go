@@ -42,7 +42,7 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("bsub: %w", err)
 	}
-	out, stderr, err := adapters.CommandIn(ctx, e.rec.Env(j), script, "bsub", "-cwd", j.Workspace)
+	out, stderr, err := e.cfg.CommandIn(ctx, e.rec.Env(j), script, "bsub", "-cwd", j.Workspace)
 	if err != nil {
 		if transient(stderr + "\n" + out) {
 			return "", fmt.Errorf("%w: %v", adapters.ErrUnavailable, err)
@@ -87,7 +87,7 @@ func (e *executor) Find(ctx context.Context, jobs []*adapters.Job, since time.Ti
 	found := map[string]string{}
 	now := time.Now()
 	for _, j := range jobs {
-		out, stderr, err := adapters.Command(ctx, nil, "bjobs", "-a", "-noheader", "-o", findFormat, "-J", j.Name)
+		out, stderr, err := e.cfg.Command(ctx, nil, "bjobs", "-a", "-noheader", "-o", findFormat, "-J", j.Name)
 		if err != nil && (ctx.Err() != nil || !adapters.OnlyLines(stderr, noJob, busy)) {
 			return nil, err
 		}
@@ -111,7 +111,7 @@ func (e *executor) Find(ctx context.Context, jobs []*adapters.Job, since time.Ti
 // VisibleAfter is how long a job may be missing from bjobs right after
 // bsub took it ("a job can be successfully submitted ... but not
 // immediately appear in bjobs"): until then it is reported PENDING.
-var VisibleAfter = 30 * time.Second
+const VisibleAfter = 30 * time.Second
 
 // Query asks bjobs about every id in one call, whatever user submitted
 // them. Ids bjobs does not know are an answer, not an outage: it prints
@@ -124,7 +124,7 @@ func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters
 	if ids = e.valid(ids); len(ids) == 0 {
 		return map[string]adapters.Status{}, nil
 	}
-	out, stderr, err := adapters.Command(ctx, nil, "bjobs", append([]string{"-a", "-noheader", "-o", bjobsFormat}, ids...)...)
+	out, stderr, err := e.cfg.Command(ctx, nil, "bjobs", append([]string{"-a", "-noheader", "-o", bjobsFormat}, ids...)...)
 	if err != nil && (ctx.Err() != nil || !adapters.OnlyLines(stderr, notFound, busy)) {
 		if transient(stderr) {
 			return nil, fmt.Errorf("%w: %v", adapters.ErrUnavailable, err)
@@ -182,7 +182,7 @@ func (e *executor) Cancel(ctx context.Context, ids []string) error {
 	if ids = e.valid(ids); len(ids) == 0 {
 		return nil
 	}
-	_, stderr, err := adapters.Command(ctx, nil, "bkill", ids...)
+	_, stderr, err := e.cfg.Command(ctx, nil, "bkill", ids...)
 	if err != nil && (ctx.Err() != nil || !adapters.OnlyLines(stderr, alreadyEnded, busy)) {
 		if transient(stderr) {
 			return fmt.Errorf("%w: %v", adapters.ErrUnavailable, err)

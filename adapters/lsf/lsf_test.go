@@ -3,6 +3,7 @@ package lsf_test
 import (
 	"context"
 	"errors"
+	"github.com/maestro-go/maestro/adapters/all"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,7 @@ import (
 
 // TestMain lets this test binary act as the fake bsub, bjobs and bkill.
 func TestMain(m *testing.M) {
-	adaptertest.ConductorMain()
+	adaptertest.ConductorMain(all.Registry())
 	fakesched.Main()
 	os.Exit(m.Run())
 }
@@ -31,8 +32,10 @@ func batch() spec.Batch {
 // TestConformance runs the shared suite against the fake LSF, a minute of
 // walltime taking 1.2 s. Its job ids have nine digits.
 func TestConformance(t *testing.T) {
-	fakesched.Start(t, fakesched.EnvTimeScale+"=0.02")
+	t.Parallel()
+	f := fakesched.Start(t, fakesched.EnvTimeScale+"=0.02")
 	adaptertest.Run(t, adaptertest.Harness{
+		Env:             f.Environ,
 		Adapter:         lsf.New(),
 		Batch:           batch(),
 		Scheduled:       true,
@@ -44,6 +47,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestOutages(t *testing.T) {
+	t.Parallel()
 	fakesched.Outages{Adapter: lsf.New(), Batch: batch(), Down: "Request from non-LSF host rejected", UnknownID: "987654321"}.Run(t)
 }
 
@@ -59,9 +63,10 @@ func script(t *testing.T, text string) string {
 // TestLongIDs: ids of 11 digits are submitted, found and cancelled (the
 // Python tool's "jobid:7" column lost every id above 7 digits).
 func TestLongIDs(t *testing.T) {
-	fakesched.Start(t, fakesched.EnvFirstID+"=12345678901")
+	t.Parallel()
+	f := fakesched.Start(t, fakesched.EnvFirstID+"=12345678901")
 	b := batch()
-	ex, _ := lsf.New().Open(adapters.Config{Batch: &b})
+	ex, _ := lsf.New().Open(adapters.Config{Batch: &b, Env: f.Environ})
 	job := &adapters.Job{Name: "long", Script: script(t, "#!/bin/bash\nsleep 30\n"), Workspace: t.TempDir()}
 	id, err := ex.Submit(context.Background(), job)
 	if err != nil || id != "12345678901" {
@@ -88,9 +93,10 @@ func TestLongIDs(t *testing.T) {
 
 // TestSubmitError: bsub's refusal reaches the caller.
 func TestSubmitError(t *testing.T) {
-	fakesched.Start(t)
+	t.Parallel()
+	f := fakesched.Start(t)
 	b := batch()
-	ex, _ := lsf.New().Open(adapters.Config{Batch: &b})
+	ex, _ := lsf.New().Open(adapters.Config{Batch: &b, Env: f.Environ})
 	_, err := ex.Submit(context.Background(), &adapters.Job{Name: "bad", Script: script(t, "#!/bin/bash\n#BSUB -W soon\ntrue\n"), Workspace: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "soon: Bad RUNLIMIT specification. Job not submitted.") {
 		t.Fatalf("error %v", err)
@@ -101,9 +107,10 @@ func TestSubmitError(t *testing.T) {
 // output files there (#BSUB -o/-e, with %J the job id), LSF's job report
 // at the end of the -o file.
 func TestWorkspace(t *testing.T) {
-	fakesched.Start(t)
+	t.Parallel()
+	f := fakesched.Start(t)
 	b := batch()
-	ex, _ := lsf.New().Open(adapters.Config{Batch: &b})
+	ex, _ := lsf.New().Open(adapters.Config{Batch: &b, Env: f.Environ})
 	ws := t.TempDir()
 	step := &spec.Step{Name: "where", Run: spec.Run{Cmd: "pwd; echo err >&2", Procs: "1"}}
 	text, err := adapters.Render(lsf.New(), &adapters.Script{JobName: "where", Step: step, Batch: &b}, step.Run.Cmd, true)
@@ -136,11 +143,12 @@ func TestWorkspace(t *testing.T) {
 // conductor too; a job whose bsub answer was lost (empty, exit 0) is
 // found, not submitted again.
 func TestVanishingJobs(t *testing.T) {
+	t.Parallel()
 	f := fakesched.Start(t, fakesched.EnvHidden+"=500ms", fakesched.EnvForget+"=2s", fakesched.EnvPending+"=0s")
 	b := batch()
 	stateDir := t.TempDir()
 	open := func() adapters.Executor {
-		ex, err := lsf.New().Open(adapters.Config{Batch: &b, StateDir: stateDir})
+		ex, err := lsf.New().Open(adapters.Config{Batch: &b, StateDir: stateDir, Env: f.Environ})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +167,7 @@ func TestVanishingJobs(t *testing.T) {
 	// Wait until bjobs lists the job as ended, then until it has forgotten it.
 	for _, gone := range []bool{false, true} {
 		for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			out, _, err := adapters.Command(context.Background(), nil, "bjobs", "-a", "-noheader", "-o", "stat", id)
+			out, _, err := adapters.Config{Env: f.Environ}.Command(context.Background(), nil, "bjobs", "-a", "-noheader", "-o", "stat", id)
 			if gone && err != nil || !gone && strings.TrimSpace(out) == "EXIT" {
 				break
 			}

@@ -1,6 +1,7 @@
 package lsf_test
 
 import (
+	"github.com/maestro-go/maestro/adapters/all"
 	"path/filepath"
 	"testing"
 	"time"
@@ -50,8 +51,9 @@ func once(t *testing.T, dir string) {
 // study, again and again, leaves every step run exactly once; new jobs
 // are not listed by bjobs for their first half second.
 func TestKilledConductor(t *testing.T) {
+	t.Parallel()
 	f := fakesched.Start(t, fakesched.EnvHidden+"=500ms")
-	dir := adaptertest.WriteStudy(t, killStudy, nil, 1)
+	dir := adaptertest.WriteStudy(t, all.Registry(), killStudy, nil, 1)
 	adaptertest.KillLoop(t, dir, f.Environ(), 10, 3*time.Minute)
 	once(t, dir)
 }
@@ -60,9 +62,10 @@ func TestKilledConductor(t *testing.T) {
 // as seen in the wild; the conductor finds each job instead of submitting
 // it again.
 func TestLostAnswers(t *testing.T) {
-	fakesched.Start(t, fakesched.EnvLose+"=submit")
-	dir := adaptertest.WriteStudy(t, killStudy, nil, 1)
-	if end := adaptertest.RunStudy(t, dir, 3*time.Minute); end != state.StudyFinished {
+	t.Parallel()
+	f := fakesched.Start(t, fakesched.EnvLose+"=submit")
+	dir := adaptertest.WriteStudy(t, all.Registry(), killStudy, nil, 1)
+	if end := adaptertest.RunStudy(t, all.Registry(), dir, f.Environ, 3*time.Minute); end != state.StudyFinished {
 		t.Fatalf("study ended %s", end)
 	}
 	once(t, dir)

@@ -12,6 +12,7 @@ import (
 )
 
 type executor struct {
+	cfg adapters.Config
 	rec *adapters.Recorder
 
 	mu        sync.Mutex
@@ -28,7 +29,7 @@ func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &executor{rec: rec}, nil
+	return &executor{cfg: adapters.WithDefaults(cfg), rec: rec}, nil
 }
 
 func (e *executor) Capabilities() adapters.Capabilities {
@@ -43,7 +44,7 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 	if err := adapters.KeepOutput(j.Workspace, j.Name); err != nil { // the header's --output and --error
 		return "", err
 	}
-	out, _, err := adapters.CommandIn(ctx, e.rec.Env(j), nil, "sbatch", "--parsable", "-D", j.Workspace, j.Script)
+	out, _, err := e.cfg.CommandIn(ctx, e.rec.Env(j), nil, "sbatch", "--parsable", "-D", j.Workspace, j.Script)
 	if err != nil {
 		return "", err
 	}
@@ -65,7 +66,7 @@ const squeueFormat = "JobID:0|,State:0|,Reason:0|,exit_code:0"
 // that the ids missing from the result are unknown this time, not gone.
 func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters.Status, error) {
 	var errs []error
-	out, stderr, err := adapters.Command(ctx, nil, "squeue", "-h", "-t", "all", "-O", squeueFormat, "-j", strings.Join(ids, ","))
+	out, stderr, err := e.cfg.Command(ctx, nil, "squeue", "-h", "-t", "all", "-O", squeueFormat, "-j", strings.Join(ids, ","))
 	// squeue fails when none of the ids is known any more; that is an
 	// answer, not an outage.
 	if err != nil && !strings.Contains(stderr, "Invalid job id specified") {
@@ -94,7 +95,7 @@ func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters
 		if ctx.Err() != nil {
 			break
 		}
-		out, stderr, err := adapters.Command(ctx, nil, "scontrol", "show", "job", id)
+		out, stderr, err := e.cfg.Command(ctx, nil, "scontrol", "show", "job", id)
 		if err != nil {
 			if strings.Contains(stderr, "Invalid job id") {
 				continue
@@ -119,7 +120,7 @@ func (e *executor) sacct(ctx context.Context, ids []string) (map[string]adapters
 	if time.Now().Before(until) {
 		return nil, fmt.Errorf("sacct failed recently; not asked again before %s", until.Format(time.TimeOnly))
 	}
-	out, stderr, err := adapters.Command(ctx, nil, "sacct", "-X", "-n", "-P", "-o", "JobIDRaw,State,ExitCode", "-j", strings.Join(ids, ","))
+	out, stderr, err := e.cfg.Command(ctx, nil, "sacct", "-X", "-n", "-P", "-o", "JobIDRaw,State,ExitCode", "-j", strings.Join(ids, ","))
 	if strings.Contains(stderr, "accounting storage is disabled") {
 		return nil, nil
 	}
@@ -134,6 +135,6 @@ func (e *executor) sacct(ctx context.Context, ids []string) (map[string]adapters
 
 // Cancel runs scancel for the ids.
 func (e *executor) Cancel(ctx context.Context, ids []string) error {
-	_, _, err := adapters.Command(ctx, nil, "scancel", ids...)
+	_, _, err := e.cfg.Command(ctx, nil, "scancel", ids...)
 	return err
 }

@@ -36,12 +36,12 @@ func (e *executor) Find(ctx context.Context, jobs []*adapters.Job, since time.Ti
 	}
 	for _, chunk := range adapters.Chunks(names, findChunk) {
 		list := strings.Join(chunk, ",")
-		out, stderr, err := adapters.Command(ctx, nil, "squeue", "-h", "-t", "all", "-o", "%i|%j|%Z|%V", "--name="+list)
+		out, stderr, err := e.cfg.Command(ctx, nil, "squeue", "-h", "-t", "all", "-o", "%i|%j|%Z|%V", "--name="+list)
 		if err != nil && !strings.Contains(stderr, "Invalid job id") {
 			return nil, err
 		}
 		eachLine(out, 4, func(f []string) { take(f[0], f[1], f[2], f[3]) })
-		out, stderr, err = adapters.Command(ctx, nil, "sacct", "-X", "-n", "-P", "-o", "JobIDRaw,JobName,WorkDir,Submit",
+		out, stderr, err = e.cfg.Command(ctx, nil, "sacct", "-X", "-n", "-P", "-o", "JobIDRaw,JobName,WorkDir,Submit",
 			"-S", since.Add(-time.Minute).Format("2006-01-02T15:04:05"), "--name="+list)
 		if strings.Contains(stderr, "accounting storage is disabled") {
 			continue

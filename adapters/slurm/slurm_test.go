@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/adapters/adaptertest"
 	"github.com/maestro-go/maestro/adapters/slurm"
 	"github.com/maestro-go/maestro/spec"
@@ -40,9 +39,6 @@ func TestConformance(t *testing.T) {
 		}
 		return env
 	}
-	old := adapters.CommandEnv
-	adapters.CommandEnv = withoutUser
-	t.Cleanup(func() { adapters.CommandEnv = old })
 	partition := os.Getenv("LOCAL_SLURM_PARTITION")
 	if partition == "" {
 		partition = "debug"
@@ -55,5 +51,6 @@ func TestConformance(t *testing.T) {
 		WalltimeTimeout: 4 * time.Minute,
 		Poll:            time.Second,
 		UnknownID:       "987654321",
+		Env:             withoutUser,
 	})
 }
