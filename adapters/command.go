@@ -30,7 +30,10 @@ func (cfg Config) CommandIn(ctx context.Context, env []string, stdin []byte, nam
 	cmd := exec.CommandContext(ctx, lookPath(name, environ()), args...)
 	cmd.Args[0] = name
 	cmd.Env = append(environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A command outlives no conductor: an sbatch left running by a killed
+	// conductor could create its job after the next conductor looked for
+	// it, and the step would run twice.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	if stdin != nil {

@@ -317,3 +317,37 @@ study:
 	}
 	checkOnce(t, dir, []string{"ok", "code137"})
 }
+
+// A conductor killed while sbatch runs: sbatch dies with it, so it cannot
+// create a job after the next conductor looked for one and found none.
+func TestKilledDuringSbatch(t *testing.T) {
+	needSlurm(t)
+	dir, study := studyIn(t, fanSpec("killedsbatch", 3, ""))
+	bin := filepath.Join(dir, "bin")
+	started := filepath.Join(dir, "sbatch-started")
+	// The first sbatch takes a while to answer, as on a busy controller.
+	slept := filepath.Join(dir, "sbatch-slept")
+	wrap(t, bin, map[string]string{"sbatch": `if mkdir ` + started + ` 2>/dev/null; then sleep 3; touch ` + slept + `; fi`})
+	env := "PATH=" + bin + ":" + os.Getenv("PATH")
+	cmd := conductorCmd(study)
+	cmd.Env = append(cmd.Env, env)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first sbatch to start", func() bool { _, err := os.Stat(started); return err == nil })
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	out := runConductor(t, study, env)
+	if s := studyState(t, study); s != state.StudyFinished {
+		t.Fatalf("study ended %s:\n%s", s, out)
+	}
+	// An sbatch that outlived its conductor would go on after its pause
+	// and submit a second job for its step.
+	deadline := time.Now().Add(5 * time.Second)
+	for ; time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(slept); err == nil {
+			t.Fatal("the first sbatch outlived its conductor")
+		}
+	}
+	checkOnce(t, dir, fanNames(3))
+}
