@@ -62,11 +62,17 @@ func (s *study) step(name, walltime, cmd string) bundle.Member {
 // write makes the bundle and writes its files.
 func (s *study) write(name string, members []bundle.Member, opt bundle.Options) (*bundle.Bundle, *adapters.Job) {
 	s.t.Helper()
+	return s.writeWith(slurm.New(), name, members, opt)
+}
+
+// writeWith is write with another script writer.
+func (s *study) writeWith(w adapters.ScriptWriter, name string, members []bundle.Member, opt bundle.Options) (*bundle.Bundle, *adapters.Job) {
+	s.t.Helper()
 	b, err := bundle.New(name, s.rec.Dir, members, opt)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	job, err := b.Write(slurm.New(), s.rec, "1")
+	job, err := b.Write(w, s.rec, "1")
 	if err != nil {
 		s.t.Fatal(err)
 	}
