@@ -106,7 +106,7 @@ func New(name, stateDir string, members []Member, opt Options) (*Bundle, error) 
 			return nil, fmt.Errorf("bundle %s: step %s asks for other resources than step %s", name, m.Job.Name, members[0].Job.Name)
 		}
 	}
-	b := &Bundle{Name: name, Dir: filepath.Join(stateDir, "bundles", name), Members: members,
+	b := &Bundle{Name: name, Dir: Dir(stateDir, name), Members: members,
 		Parallel: opt.Parallel, Lead: opt.Lead, Grace: opt.Grace}
 	if b.Parallel < 1 || b.Parallel > len(members) {
 		b.Parallel = len(members)
