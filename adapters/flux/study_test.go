@@ -10,7 +10,6 @@ import (
 
 	"github.com/maestro-go/maestro/adapters/adaptertest"
 	"github.com/maestro-go/maestro/adapters/fakesched"
-	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 )
 
@@ -20,7 +19,7 @@ import (
 // eight steps that are not nested, each launching 2 procs with
 // $(LAUNCHER), on an instance of 2 cores.
 const fluxStudy = `description: {name: flux_study, description: a pipeline on the fake Flux}
-batch: {type: flux, host: h, bank: b, queue: q}
+batch: {type: flux}
 env:
   variables: {STEPS: 100}
   labels: {RESULT: result.$(SIZE.label).$(TRIAL.label).txt}
@@ -66,10 +65,6 @@ global.parameters:
   W: {values: [1, 2, 3, 4, 5, 6, 7, 8], label: W.%%}
 `
 
-// noQueue clears what Flux does not need: the Python tool's Flux adapter
-// reads no host, bank or queue. (The spec validation still asks for them;
-// the study is written as if they were absent.)
-func noQueue(s *spec.Spec) { s.Batch.Host, s.Batch.Bank, s.Batch.Queue = "", "", "" }
 
 // TestStudy: the study on a 2-core fake instance ends with every step in
 // its right state, a minute of walltime taking 1.2 s.
@@ -81,7 +76,7 @@ func TestStudy(t *testing.T) {
 
 // checkStudy runs fluxStudy and checks how each step ended.
 func checkStudy(t *testing.T, env func() []string, limit time.Duration) {
-	dir := adaptertest.WriteStudy(t, all.Registry(), fluxStudy, noQueue, 1)
+	dir := adaptertest.WriteStudy(t, all.Registry(), fluxStudy, nil, 1)
 	if end := adaptertest.RunStudy(t, all.Registry(), dir, env, limit); end != state.StudyFailure {
 		t.Errorf("study ended %s, want FAILURE (broken fails)", end)
 	}
@@ -125,7 +120,7 @@ func checkStudy(t *testing.T, env func() []string, limit time.Duration) {
 
 // killStudy: a study whose steps append their names to a ledger.
 const killStudy = `description: {name: flux_kill, description: killed conductors on the fake Flux}
-batch: {type: flux, host: h, bank: b, queue: q}
+batch: {type: flux}
 study:
   - name: first
     description: local start
@@ -148,7 +143,7 @@ global.parameters:
 func TestKilledConductor(t *testing.T) {
 	t.Parallel()
 	f := fakesched.Start(t, fakesched.EnvFluxCores+"=4")
-	dir := adaptertest.WriteStudy(t, all.Registry(), killStudy, noQueue, 1)
+	dir := adaptertest.WriteStudy(t, all.Registry(), killStudy, nil, 1)
 	adaptertest.KillLoop(t, dir, f.Environ(), 10, 3*time.Minute)
 	count := adaptertest.Ledger(t, filepath.Join(filepath.Dir(dir), "ledger"))
 	for _, s := range []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5", "fan_X.6", "fan_X.7", "fan_X.8", "funnel"} {
