@@ -83,12 +83,13 @@ tmux new-session -d -s "$session" -x 120 -y 30 \
 	"TERM=xterm-256color PATH='$bin':\$PATH maestro status --watch '$work/study'; echo \$? >'$work/exit'"
 
 if wait_for 'Study watch_demo · RUNNING' 10; then pass "the header shows the running study"; else fail "no running header"; fi
-first=$(screen)
-if grep -Eq 'nap_T\.1 +[0-9]+ +(RUNNING|PENDING|FINISHED)' <<<"$first"; then
+# The first frame can come before the first step has started.
+if wait_for 'nap_T\.1 +[0-9]+ +(RUNNING|PENDING|FINISHED)' 10; then
 	pass "the table shows the steps"
 else
-	fail "no step rows: $first"
+	fail "no step rows: $(screen)"
 fi
+first=$(screen)
 grep -q 'rows 1-5 of 5' <<<"$first" && pass "five rows" || fail "not five rows"
 
 if wait_for 'Study watch_demo · FAILURE' 30; then pass "the header changed to FAILURE"; else fail "the study never showed FAILURE"; fi
