@@ -108,28 +108,19 @@ func (d ArrayDriver) Write(dir, ext string, rec *Recorder, rows []ArrayRow, head
 	if err != nil {
 		return "", "", err
 	}
-	if err := writeFileSync(filepath.Join(dir, stem+".json"), index, 0o644); err != nil {
+	if err := writeWhole(filepath.Join(dir, stem+".json"), index, 0o644); err != nil {
 		return "", "", err
 	}
 	path = filepath.Join(dir, stem+ext)
-	return path, stem, writeFileSync(path, []byte(text.String()), 0o755)
+	return path, stem, writeWhole(path, []byte(text.String()), 0o755)
 }
 
-// writeFileSync writes a file whole (through a temporary name), so that a
-// conductor killed meanwhile leaves it whole or absent.
-func writeFileSync(path string, data []byte, mode os.FileMode) error {
+// writeWhole writes a file through a temporary name, so that a conductor
+// killed meanwhile leaves it whole or absent (like the Journal, it is not
+// synced: a killed process loses nothing the kernel has).
+func writeWhole(path string, data []byte, mode os.FileMode) error {
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err := os.WriteFile(tmp, data, mode)
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
