@@ -51,6 +51,7 @@ fuzz:
 # docs/BENCHMARKS.md for what each measures.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./cli
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./adapters/slurm
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

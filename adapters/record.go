@@ -16,11 +16,15 @@ import (
 // ended, even after the scheduler forgot it, at the cost of no extra
 // process. Nested bash scripts get the user's own BASH_ENV back. A bash
 // wrapper around a scheduler command also reads it, but records no job id,
-// so its record is never taken for a job's.
+// so its record is never taken for a job's. The task of a job array
+// records the task's own id, which its driver script (see ArrayDriver)
+// passes in MAESTRO_JOB_ID (unexported here, so the step's own commands
+// do not inherit it).
 const exitTrap = `# Written by maestro: tells the conductor about this step's process.
 if [ -n "${MAESTRO_BASH_ENV:-}" ]; then export BASH_ENV="$MAESTRO_BASH_ENV"; . "$MAESTRO_BASH_ENV"; else unset BASH_ENV; fi
+export -n MAESTRO_JOB_ID
 printf '%s %s\n' "$$" "$MAESTRO_TOKEN" > "$MAESTRO_RC.pid"
-trap 'printf "%s %s %s\n" "$?" "$MAESTRO_TOKEN" "${SLURM_JOB_ID:-${LSB_JOBID:-${FLUX_JOB_ID:-}}}" > "$MAESTRO_RC"' EXIT
+trap 'printf "%s %s %s\n" "$?" "$MAESTRO_TOKEN" "${MAESTRO_JOB_ID:-${SLURM_JOB_ID:-${LSB_JOBID:-${FLUX_JOB_ID:-}}}}" > "$MAESTRO_RC"' EXIT
 `
 
 // Records are the exit statuses jobs recorded in a state directory.

@@ -1,8 +1,9 @@
 // Package adaptertest is the conformance suite every scheduler adapter
 // runs: submit and finish, a failing exit code, an exceeded walltime,
-// cancel, many jobs in one query, an unknown job id, and a job whose
+// cancel, many jobs in one query, an unknown job id, a job whose
 // submission a killed conductor never recorded (found, not submitted
-// again).
+// again), and, for adapters that submit job arrays, the same per task of
+// an array (array.go).
 package adaptertest
 
 import (
@@ -82,6 +83,16 @@ func Run(t *testing.T, h Harness) {
 			t.Skip("replayed sessions carry the recording's clock; see the adapter's replay test of Find")
 		}
 		s.killedBeforeRecord(t)
+	})
+	t.Run("Array", func(t *testing.T) {
+		as, ok := s.ex.(adapters.ArraySubmitter)
+		if !ok {
+			t.Skip("the adapter submits no job arrays: the conductor submits one job per step")
+		}
+		if h.Replayed {
+			t.Skip("no recorded session holds arrays; the suite runs them against the real scheduler")
+		}
+		s.array(t, as)
 	})
 }
 

@@ -17,6 +17,7 @@ type executor struct {
 
 	mu        sync.Mutex
 	sacctDown time.Time // sacct failed: leave it alone until then
+	maxArray  int       // MaxArraySize, once scontrol told
 }
 
 // sacctRest is how long sacct is left alone after it failed (a hung
@@ -59,6 +60,20 @@ func (e *executor) Submit(ctx context.Context, j *adapters.Job) (string, error) 
 // which, unlike sacct's ExitCode, is right for codes of 128 and more.
 const squeueFormat = "JobID:0|,State:0|,Reason:0|,exit_code:0"
 
+// arrayFormat is squeueFormat for a query that holds array tasks: with
+// -r, squeue lists each task on a line of its own as ID_INDEX.
+const arrayFormat = "JobArrayID:0|,State:0|,Reason:0|,exit_code:0"
+
+// hasTasks reports whether ids hold an array task's (ID_INDEX).
+func hasTasks(ids []string) bool {
+	for _, id := range ids {
+		if strings.Contains(id, "_") {
+			return true
+		}
+	}
+	return false
+}
+
 // Query asks squeue about every id in one call; ids it no longer lists
 // are looked up in sacct in one more call, and what sacct does not know
 // (it lags a few seconds, or there is no accounting) with scontrol. Each
@@ -66,7 +81,11 @@ const squeueFormat = "JobID:0|,State:0|,Reason:0|,exit_code:0"
 // that the ids missing from the result are unknown this time, not gone.
 func (e *executor) Query(ctx context.Context, ids []string) (map[string]adapters.Status, error) {
 	var errs []error
-	out, stderr, err := e.cfg.Command(ctx, nil, "squeue", "-h", "-t", "all", "-O", squeueFormat, "-j", strings.Join(ids, ","))
+	args := []string{"-h", "-t", "all", "-O", squeueFormat, "-j", strings.Join(ids, ",")}
+	if hasTasks(ids) {
+		args = []string{"-h", "-r", "-t", "all", "-O", arrayFormat, "-j", strings.Join(ids, ",")}
+	}
+	out, stderr, err := e.cfg.Command(ctx, nil, "squeue", args...)
 	// squeue fails when none of the ids is known any more; that is an
 	// answer, not an outage.
 	if err != nil && !strings.Contains(stderr, "Invalid job id specified") {
@@ -120,7 +139,11 @@ func (e *executor) sacct(ctx context.Context, ids []string) (map[string]adapters
 	if time.Now().Before(until) {
 		return nil, fmt.Errorf("sacct failed recently; not asked again before %s", until.Format(time.TimeOnly))
 	}
-	out, stderr, err := e.cfg.Command(ctx, nil, "sacct", "-X", "-n", "-P", "-o", "JobIDRaw,State,ExitCode", "-j", strings.Join(ids, ","))
+	field := "JobIDRaw"
+	if hasTasks(ids) {
+		field = "JobID" // an array task's as ID_INDEX
+	}
+	out, stderr, err := e.cfg.Command(ctx, nil, "sacct", "-X", "-n", "-P", "-o", field+",State,ExitCode", "-j", strings.Join(ids, ","))
 	if strings.Contains(stderr, "accounting storage is disabled") {
 		return nil, nil
 	}
@@ -133,7 +156,8 @@ func (e *executor) sacct(ctx context.Context, ids []string) (map[string]adapters
 	return parseSacct(out), nil
 }
 
-// Cancel runs scancel for the ids.
+// Cancel runs scancel for the ids; an array task's (ID_INDEX) cancels that
+// task alone.
 func (e *executor) Cancel(ctx context.Context, ids []string) error {
 	_, _, err := e.cfg.Command(ctx, nil, "scancel", ids...)
 	return err

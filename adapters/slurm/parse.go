@@ -99,7 +99,9 @@ func parseSqueue(out string) map[string]adapters.Status {
 	return res
 }
 
-// parseSacct reads `sacct -X -n -P -o JobIDRaw,State,ExitCode` output.
+// parseSacct reads `sacct -X -n -P -o JobIDRaw,State,ExitCode` output, or
+// with JobID for the first field: array tasks as ID_INDEX, and the tasks
+// not yet started in one line as ID_[0-3,5%2].
 func parseSacct(out string) map[string]adapters.Status {
 	res := map[string]adapters.Status{}
 	for _, line := range strings.Split(out, "\n") {
@@ -108,18 +110,60 @@ func parseSacct(out string) map[string]adapters.Status {
 			continue
 		}
 		code, ok := exitCode(f[2])
-		res[f[0]] = status(f[1], "", code, ok)
+		for _, id := range expandTasks(f[0]) {
+			res[id] = status(f[1], "", code, ok)
+		}
 	}
 	return res
 }
 
+// expandTasks reads a job id as Slurm prints it: a job's or a task's as
+// they are, and tasks in one line (ID_[0-3,5%2], from squeue without -r
+// and sacct, or ID_0-3,5%2 from scontrol's ArrayTaskId) as each task's.
+func expandTasks(id string) []string {
+	base, tasks, ok := strings.Cut(id, "_")
+	if !ok {
+		return []string{id}
+	}
+	tasks = strings.TrimSuffix(strings.TrimPrefix(tasks, "["), "]")
+	tasks, _, _ = strings.Cut(tasks, "%")
+	var out []string
+	for _, r := range strings.Split(tasks, ",") {
+		r, step, _ := strings.Cut(r, ":")
+		from, to, isRange := strings.Cut(r, "-")
+		a, err1 := strconv.Atoi(from)
+		b, err2 := a, error(nil)
+		if isRange {
+			b, err2 = strconv.Atoi(to)
+		}
+		by := 1
+		if n, err := strconv.Atoi(step); err == nil && n > 0 {
+			by = n
+		}
+		if err1 != nil || err2 != nil || b < a {
+			continue
+		}
+		for i := a; i <= b; i += by {
+			out = append(out, base+"_"+strconv.Itoa(i))
+		}
+	}
+	return out
+}
+
 // parseScontrol reads `scontrol show job ID` output: JobId, JobState,
-// Reason and ExitCode fields.
+// Reason and ExitCode fields; an array task by ArrayJobId_ArrayTaskId.
 func parseScontrol(out string) map[string]adapters.Status {
 	res := map[string]adapters.Status{}
 	fields := map[string]string{}
 	flush := func() {
-		if id := fields["JobId"]; id != "" {
+		ids := []string{fields["JobId"]}
+		if a, t := fields["ArrayJobId"], fields["ArrayTaskId"]; a != "" && t != "" {
+			ids = expandTasks(a + "_" + t)
+		}
+		for _, id := range ids {
+			if id == "" {
+				continue
+			}
 			code, ok := exitCode(fields["ExitCode"])
 			res[id] = status(fields["JobState"], fields["Reason"], code, ok)
 		}

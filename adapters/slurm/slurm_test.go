@@ -14,7 +14,7 @@ import (
 
 // requireSlurm skips without a Slurm cluster, unless CI (which starts
 // one) says the Slurm tests must run.
-func requireSlurm(t *testing.T) {
+func requireSlurm(t testing.TB) {
 	t.Helper()
 	_, err := exec.LookPath("sbatch")
 	if os.Getenv("SLURM_CONF") != "" && err == nil {

@@ -1,0 +1,203 @@
+package slurm_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/adapters/slurm"
+	"github.com/maestro-go/maestro/spec"
+)
+
+// arrayJobs writes n trivial step scripts, each in a workspace of its
+// own, as the study writer does.
+func arrayJobs(tb testing.TB, n int, token string) []*adapters.Job {
+	tb.Helper()
+	root := tb.TempDir()
+	batch := &spec.Batch{Type: "slurm", Shell: "/bin/bash", Queue: os.Getenv("LOCAL_SLURM_PARTITION")}
+	jobs := make([]*adapters.Job, n)
+	for i := range jobs {
+		name := fmt.Sprintf("wide_X.%d", i)
+		ws := filepath.Join(root, name)
+		step := &spec.Step{Name: name, Description: "wide", Run: spec.Run{Cmd: "true", Procs: "1"}}
+		text, err := adapters.Render(slurm.New(), &adapters.Script{JobName: name, Step: step, Batch: batch}, "true", true)
+		if err == nil {
+			err = os.Mkdir(ws, 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(ws, name+".slurm.sh"), text, 0o755)
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		jobs[i] = &adapters.Job{Name: name, Script: filepath.Join(ws, name+".slurm.sh"), Workspace: ws, Token: token}
+	}
+	return jobs
+}
+
+// countSbatch puts a wrapper of sbatch first on PATH that counts its
+// calls in the returned file.
+func countSbatch(tb testing.TB) (count func() int) {
+	tb.Helper()
+	real, err := exec.LookPath("sbatch")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	log := filepath.Join(dir, "calls")
+	wrapper := fmt.Sprintf("#!/bin/sh\necho >> '%s'\nexec '%s' \"$@\"\n", log, real)
+	if err := os.WriteFile(filepath.Join(dir, "sbatch"), []byte(wrapper), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	return func() int {
+		data, _ := os.ReadFile(log)
+		return strings.Count(string(data), "\n")
+	}
+}
+
+// submitArrays submits jobs in arrays of at most MaxArray.
+func submitArrays(tb testing.TB, as adapters.ArraySubmitter, jobs []*adapters.Job) []string {
+	tb.Helper()
+	var ids []string
+	for max := as.MaxArray(); len(jobs) > 0; {
+		chunk := jobs[:min(max, len(jobs))]
+		jobs = jobs[len(chunk):]
+		got, err := as.SubmitArray(context.Background(), chunk, 0)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ids = append(ids, got...)
+	}
+	return ids
+}
+
+// cancelArrays cancels the arrays of task ids by their base ids.
+func cancelArrays(ids []string) {
+	base := map[string]bool{}
+	for _, id := range ids {
+		b, _, _ := strings.Cut(id, "_")
+		base[b] = true
+	}
+	args := make([]string, 0, len(base))
+	for b := range base {
+		args = append(args, b)
+	}
+	exec.Command("scancel", args...).Run()
+}
+
+// 2,000 steps go to the real cluster (MaxArraySize at its default, 1001)
+// in 2 sbatch calls, counted through a wrapper on PATH, each step with
+// its own task id, and every task is answered for by the queries of one
+// poll.
+func TestArray2000(t *testing.T) {
+	requireSlurm(t)
+	count := countSbatch(t)
+	ex, err := slurm.New().Open(adapters.Config{Batch: &spec.Batch{Type: "slurm"}, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := ex.(adapters.ArraySubmitter)
+	if max := as.MaxArray(); max != 1001 {
+		t.Fatalf("MaxArray %d, want the cluster's MaxArraySize 1001", max)
+	}
+	jobs := arrayJobs(t, 2000, "1")
+	ids := submitArrays(t, as, jobs)
+	t.Cleanup(func() { cancelArrays(ids) })
+	if n := count(); n != 2 {
+		t.Errorf("%d sbatch calls for 2,000 steps, want 2", n)
+	}
+	distinct := map[string]bool{}
+	for _, id := range ids {
+		distinct[id] = true
+	}
+	if len(ids) != 2000 || len(distinct) != 2000 {
+		t.Fatalf("%d ids, %d distinct, for 2,000 steps", len(ids), len(distinct))
+	}
+	answered := 0
+	for _, part := range adapters.Chunks(ids, ex.Capabilities().MaxIDs) {
+		res, err := ex.Query(context.Background(), part)
+		if err != nil {
+			t.Fatalf("query: %v", err)
+		}
+		for _, id := range part {
+			if _, ok := res[id]; ok {
+				answered++
+			}
+		}
+	}
+	if answered != 2000 {
+		t.Errorf("the queries answered for %d of 2,000 tasks", answered)
+	}
+}
+
+// BenchmarkSlurmArraySubmit measures, on the real cluster in the same
+// run, steps submitted per second as one job array (SubmitArray: the
+// driver script and one sbatch per 1,000 steps), as one sbatch per step
+// (Submit, 100 steps), and with a bare `sbatch --array=0-999` of a
+// trivial script; and how long one query of 1,000 tasks' ids takes.
+func BenchmarkSlurmArraySubmit(b *testing.B) {
+	requireSlurm(b)
+	const n, single = 1000, 100
+	ex, err := slurm.New().Open(adapters.Config{Batch: &spec.Batch{Type: "slurm"}, StateDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	as := ex.(adapters.ArraySubmitter)
+	as.MaxArray()
+	bare := filepath.Join(b.TempDir(), "bare.sh")
+	os.WriteFile(bare, []byte("#!/bin/bash\n#SBATCH --output=/dev/null\ntrue\n"), 0o755)
+	var tArray, tSingle, tBare, tQuery time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		jobs := arrayJobs(b, n, fmt.Sprint(i))
+		b.StartTimer()
+		start := time.Now()
+		ids, err := as.SubmitArray(context.Background(), jobs, 0)
+		tArray += time.Since(start)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		for _, part := range adapters.Chunks(ids, ex.Capabilities().MaxIDs) {
+			if _, err := ex.Query(context.Background(), part); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tQuery += time.Since(start)
+		cancelArrays(ids)
+
+		start = time.Now()
+		out, err := exec.Command("sbatch", "--parsable", "--array=0-999", bare).Output()
+		tBare += time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		exec.Command("scancel", strings.TrimSpace(string(out))).Run()
+
+		start = time.Now()
+		var singles []string
+		for _, j := range jobs[:single] {
+			id, err := ex.Submit(context.Background(), j)
+			if err != nil {
+				b.Fatal(err)
+			}
+			singles = append(singles, id)
+		}
+		tSingle += time.Since(start)
+		exec.Command("scancel", singles...).Run()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/tArray.Seconds(), "array-steps/s")
+	b.ReportMetric(float64(single*b.N)/tSingle.Seconds(), "one-sbatch-per-step-steps/s")
+	b.ReportMetric(float64(n*b.N)/tBare.Seconds(), "bare-array-tasks/s")
+	b.ReportMetric(tBare.Seconds()/tArray.Seconds(), "x-bare-rate")
+	b.ReportMetric(float64(tQuery.Milliseconds())/float64(b.N), "query-1000-tasks-ms")
+}
