@@ -65,7 +65,6 @@ global.parameters:
   W: {values: [1, 2, 3, 4, 5, 6, 7, 8], label: W.%%}
 `
 
-
 // TestStudy: the study on a 2-core fake instance ends with every step in
 // its right state, a minute of walltime taking 1.2 s.
 func TestStudy(t *testing.T) {
