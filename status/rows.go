@@ -3,7 +3,7 @@
 package status
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -116,13 +116,31 @@ func Rows(snap *Snapshot, now time.Time) []Row {
 
 // WriteCSV writes status.csv atomically (a reader never sees half a file).
 func WriteCSV(path string, rows []Row) error {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	return WriteCSVFunc(path, len(rows), func(i int) Row { return rows[i] })
+}
+
+// WriteCSVFunc writes status.csv of n rows, which row makes one at a time
+// (a study's rows need not all be in memory at once), atomically.
+func WriteCSVFunc(path string, n int, row func(i int) Row) (err error) {
+	tmp := filepath.Join(filepath.Dir(path), ".status.csv.tmp")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 256<<10)
+	w := csv.NewWriter(bw)
 	if err := w.Write(Columns); err != nil {
 		return err
 	}
-	for i := range rows {
-		if err := w.Write(rows[i][:]); err != nil {
+	for i := 0; i < n; i++ {
+		r := row(i)
+		if err := w.Write(r[:]); err != nil {
 			return err
 		}
 	}
@@ -130,8 +148,10 @@ func WriteCSV(path string, rows []Row) error {
 	if err := w.Error(); err != nil {
 		return err
 	}
-	tmp := filepath.Join(filepath.Dir(path), ".status.csv.tmp")
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

@@ -55,13 +55,30 @@ func (st *Study) Write(environ []string) (err error) {
 	if err := st.copyInputs(); err != nil {
 		return err
 	}
-	if err := st.writeScripts(root); err != nil {
+	// The state database is written as a draft alongside the scripts, and
+	// put in place last.
+	type drafted struct {
+		d   *store.Draft
+		err error
+	}
+	drafts := make(chan drafted, 1)
+	go func() {
+		d, err := st.prepareState(root)
+		drafts <- drafted{d, err}
+	}()
+	err = st.writeScripts(root)
+	if err == nil {
+		err = st.writeMeta(environ)
+	}
+	r := <-drafts
+	if err == nil {
+		err = r.err
+	}
+	if err != nil {
 		return err
 	}
-	if err := st.writeMeta(environ); err != nil {
-		return err
-	}
-	return st.writeState(root)
+	_, err = r.d.Publish()
+	return err
 }
 
 // cloneDeps clones each git dependency and checks out its tag, branch or
@@ -224,23 +241,22 @@ func createScript(path string, data []byte) error {
 	return nil
 }
 
-// writeState creates the state database and status.csv, last: a directory
-// without a database is not a study, so an interrupted write never looks
-// like one.
-func (st *Study) writeState(root string) error {
+// prepareState writes the state database as a draft, and status.csv:
+// the database goes into place last, since a directory without one is not
+// a study, so an interrupted write never looks like one. Both are written
+// one step at a time, without holding every record.
+func (st *Study) prepareState(root string) (*store.Draft, error) {
 	pos := make([]int32, len(st.Graph.Nodes)) // node index -> table position
 	for p, i := range st.order {
 		pos[i] = int32(p)
 	}
-	infos := make([]store.StepInfo, len(st.order))
-	stats := make([]store.StepStatus, len(st.order))
 	initial, studyState := state.Initialized, state.StudyInitialized
 	if st.Opt.Dry {
 		initial, studyState = state.DryRun, state.StudyDryRun
 	}
-	for p, i := range st.order {
+	record := func(p int, info *store.StepInfo, stat *store.StepStatus) {
+		i := st.order[p]
 		n := st.Graph.Nodes[i]
-		info := &infos[p]
 		info.Name, info.Step, info.Workspace = n.Name, n.StepName, n.Dir
 		info.Script = st.scriptPath(root, n, false)
 		if st.scripts[i].restart != nil {
@@ -250,12 +266,15 @@ func (st *Study) writeState(root string) error {
 		info.JobName = st.jobName(n)
 		info.Walltime, info.Nested = n.Step.Run.Walltime, n.Step.Run.Nested
 		info.Params = adapters.StoreKVs(n.Params)
-		for _, par := range n.Parents {
-			info.Parents = append(info.Parents, pos[par])
+		if len(n.Parents) > 0 {
+			info.Parents = make([]int32, len(n.Parents))
+			for k, par := range n.Parents {
+				info.Parents[k] = pos[par]
+			}
 		}
-		stats[p].State = initial
+		stat.State = initial
 		if st.Opt.Dry {
-			stats[p].Ended = st.Opt.Now
+			stat.Ended = st.Opt.Now
 		}
 	}
 	info := &store.StudyInfo{Name: st.Spec.Name, Stem: Stem(st.Spec.Name), Dir: st.Dir, Spec: filepath.Join(st.Dir, filepath.Base(st.Spec.Path)),
@@ -263,12 +282,19 @@ func (st *Study) writeState(root string) error {
 	if root != st.Dir {
 		info.ScriptsDir = root
 	}
-	if _, err := store.Create(st.Dir, info, st.Opt.Settings, infos, stats, studyState); err != nil {
-		return err
+	d, err := store.Prepare(st.Dir, info, st.Opt.Settings, studyState, len(st.order), record)
+	if err != nil {
+		return nil, err
 	}
-	rows := make([]status.Row, len(infos))
-	for i := range infos {
-		rows[i] = status.MakeRow(&infos[i], &stats[i], st.Opt.Now)
+	err = status.WriteCSVFunc(filepath.Join(st.Dir, "status.csv"), len(st.order), func(p int) status.Row {
+		var info store.StepInfo
+		var stat store.StepStatus
+		record(p, &info, &stat)
+		return status.MakeRow(&info, &stat, st.Opt.Now)
+	})
+	if err != nil {
+		d.Discard()
+		return nil, err
 	}
-	return status.WriteCSV(filepath.Join(st.Dir, "status.csv"), rows)
+	return d, nil
 }
