@@ -26,10 +26,29 @@ type Node struct {
 	Combo    string     // combination string; "" for an unparameterized step
 	Dir      string     // workspace relative to the study directory
 	Script   string     // script file name without extension
-	Step     *spec.Step // the step with every token of this combination substituted
-	Params   []spec.KV  // used parameters and their values, in spec order
+	Params   []spec.KV // used parameters and their values, in spec order
 	Parents  []int32
 	Children []int32
+	// The node's step is its spec step with the study's substitutions,
+	// shared by every node of the step, with this combination's rendering
+	// of the texts that vary: a million nodes do not hold a million steps.
+	step    *spec.Step
+	varying []int    // indexes into step.Texts() of the texts with tokens
+	texts   []string // this combination's rendering of them
+}
+
+// Step returns the step with every token of this combination substituted:
+// a copy made for the caller, whose slices and maps are shared with the
+// spec and must not be changed.
+func (n *Node) Step() *spec.Step {
+	c := *n.step
+	if len(n.varying) > 0 {
+		texts := c.Texts()
+		for k, i := range n.varying {
+			*texts[i] = n.texts[k]
+		}
+	}
+	return &c
 }
 
 // Workspace returns the node's absolute workspace.

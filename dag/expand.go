@@ -20,6 +20,7 @@ type Options struct {
 // expansion records how one spec step expanded.
 type expansion struct {
 	used      []bool  // per parameter
+	varying   []int   // the step's templates that are not static
 	nodes     []int32 // every node of the step
 	comboNode []int32 // combination index -> node; nil when unparameterized
 }
@@ -109,6 +110,9 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 	exp := &expansion{used: make([]bool, len(params))}
 	for i := range ts {
 		ts[i].usedParams(exp.used)
+		if !ts[i].static {
+			exp.varying = append(exp.varying, i)
+		}
 	}
 	for _, tok := range spec.Tokens(st.Name) {
 		if r, ok := refs[tok.Name]; ok {
@@ -215,9 +219,12 @@ func (x *expander) add(exp *expansion, n *Node, sub *spec.Step, ts []template, c
 		}
 		return x.g.Workspace(x.g.Nodes[x.exps[ws].node(combo)])
 	}}
-	n.Step = sub.Clone()
-	for i, p := range n.Step.Texts() {
-		*p = ts[i].render(b)
+	n.step, n.varying = sub, exp.varying
+	if len(exp.varying) > 0 {
+		n.texts = make([]string, len(exp.varying))
+		for k, i := range exp.varying {
+			n.texts[k] = ts[i].render(b)
+		}
 	}
 	for _, p := range d.plain {
 		x.link(x.exps[p].node(combo), idx)

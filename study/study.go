@@ -47,6 +47,8 @@ type Study struct {
 type rendered struct {
 	script, restart []byte
 	scheduled       bool
+	walltime        string
+	nested          bool
 }
 
 // Dir returns where the study goes: -o exactly, else
@@ -128,20 +130,21 @@ func (st *Study) render() error {
 	st.scripts = make([]rendered, len(st.Graph.Nodes))
 	warned := map[string]bool{}
 	for i, n := range st.Graph.Nodes {
-		sc := &adapters.Script{JobName: st.jobName(n), Step: n.Step, Batch: &st.Spec.Batch}
+		step := n.Step()
+		sc := &adapters.Script{JobName: st.jobName(n), Step: step, Batch: &st.Spec.Batch}
 		r := &st.scripts[i]
-		r.scheduled = n.Step.Run.Scheduled()
-		if !r.scheduled && !warned[n.StepName] && (adapters.HasLauncher(n.Step.Run.Cmd) || adapters.HasLauncher(n.Step.Run.Restart)) {
+		r.scheduled, r.walltime, r.nested = step.Run.Scheduled(), step.Run.Walltime, step.Run.Nested
+		if !r.scheduled && !warned[n.StepName] && (adapters.HasLauncher(step.Run.Cmd) || adapters.HasLauncher(step.Run.Restart)) {
 			warned[n.StepName] = true
 			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: step '%s' uses $(LAUNCHER) but sets neither nodes nor procs, so it runs locally; the token is left out",
-				n.Step.Run.Pos["cmd"], n.StepName))
+				step.Run.Pos["cmd"], n.StepName))
 		}
 		var err error
-		if r.script, err = adapters.Render(st.adapter, sc, n.Step.Run.Cmd, r.scheduled); err != nil {
+		if r.script, err = adapters.Render(st.adapter, sc, step.Run.Cmd, r.scheduled); err != nil {
 			return err
 		}
-		if n.Step.Run.Restart != "" {
-			if r.restart, err = adapters.Render(st.adapter, sc, n.Step.Run.Restart, r.scheduled); err != nil {
+		if step.Run.Restart != "" {
+			if r.restart, err = adapters.Render(st.adapter, sc, step.Run.Restart, r.scheduled); err != nil {
 				return err
 			}
 		}

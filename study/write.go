@@ -258,13 +258,13 @@ func (st *Study) prepareState(root string) (*store.Draft, error) {
 		i := st.order[p]
 		n := st.Graph.Nodes[i]
 		info.Name, info.Step, info.Workspace = n.Name, n.StepName, n.Dir
+		r := &st.scripts[i]
 		info.Script = st.scriptPath(root, n, false)
-		if st.scripts[i].restart != nil {
+		if r.restart != nil {
 			info.Restart = st.scriptPath(root, n, true)
 		}
-		info.Scheduled = st.scripts[i].scheduled
+		info.Scheduled, info.Walltime, info.Nested = r.scheduled, r.walltime, r.nested
 		info.JobName = st.jobName(n)
-		info.Walltime, info.Nested = n.Step.Run.Walltime, n.Step.Run.Nested
 		info.Params = adapters.StoreKVs(n.Params)
 		if len(n.Parents) > 0 {
 			info.Parents = make([]int32, len(n.Parents))
