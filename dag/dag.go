@@ -21,11 +21,11 @@ type Graph struct {
 
 // Node is one expanded step.
 type Node struct {
-	Name     string     // <step> or <step>_<combo>
-	StepName string     // the step as written in the spec
-	Combo    string     // combination string; "" for an unparameterized step
-	Dir      string     // workspace relative to the study directory
-	Script   string     // script file name without extension
+	Name     string    // <step> or <step>_<combo>
+	StepName string    // the step as written in the spec
+	Combo    string    // combination string; "" for an unparameterized step
+	Dir      string    // workspace relative to the study directory
+	Script   string    // script file name without extension
 	Params   []spec.KV // used parameters and their values, in spec order
 	Parents  []int32
 	Children []int32
