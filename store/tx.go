@@ -124,7 +124,7 @@ func (t *Tx) StepsInto(dst []StepInfo, lo int) error {
 		if int(binary.BigEndian.Uint32(k)) != lo+i {
 			return fmt.Errorf("the study database's steps are out of order; it is damaged")
 		}
-		if err := json.Unmarshal(v, &dst[i]); err != nil {
+		if err := decodeStep(v, &dst[i]); err != nil {
 			return fmt.Errorf("the study database has a damaged step record: %v", err)
 		}
 		i++
@@ -147,7 +147,7 @@ func (t *Tx) Statuses() ([]StepStatus, error) {
 			return fmt.Errorf("the study database's statuses are out of order; it is damaged")
 		}
 		out = append(out, StepStatus{})
-		if err := json.Unmarshal(v, &out[len(out)-1]); err != nil {
+		if err := decodeStatus(v, &out[len(out)-1]); err != nil {
 			return fmt.Errorf("the study database has a damaged status record: %v", err)
 		}
 		return nil
