@@ -142,6 +142,9 @@ func (t *Tx) Statuses() ([]StepStatus, error) {
 		return nil, err
 	}
 	var out []StepStatus
+	if k, _ := b.Cursor().Last(); k != nil { // the keys run from 0 up
+		out = make([]StepStatus, 0, int(binary.BigEndian.Uint32(k))+1)
+	}
 	err = b.ForEach(func(k, v []byte) error {
 		if int(binary.BigEndian.Uint32(k)) != len(out) {
 			return fmt.Errorf("the study database's statuses are out of order; it is damaged")
