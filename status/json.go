@@ -62,14 +62,7 @@ func ReadSnapshot(s *store.Store, dir string, extra func(*store.Tx) error) (*Sna
 		stepsErr <- err
 	}()
 	err := s.View(func(tx *store.Tx) error {
-		var err error
-		if snap.Info, err = tx.Info(); err != nil {
-			return err
-		}
-		if snap.State, err = tx.StudyState(); err != nil {
-			return err
-		}
-		if snap.Status, err = tx.Statuses(); err != nil {
+		if err := snap.readHead(tx); err != nil {
 			return err
 		}
 		if extra != nil {
@@ -192,21 +185,23 @@ const jsonPart = 16_384
 // study, its state and its statuses, in one transaction, for StreamJSON.
 func ReadHead(s *store.Store, dir string) (*Snapshot, error) {
 	snap := &Snapshot{Dir: dir}
-	err := s.View(func(tx *store.Tx) error {
-		var err error
-		if snap.Info, err = tx.Info(); err != nil {
-			return err
-		}
-		if snap.State, err = tx.StudyState(); err != nil {
-			return err
-		}
-		snap.Status, err = tx.Statuses()
-		return err
-	})
-	if err != nil {
+	if err := s.View(snap.readHead); err != nil {
 		return nil, err
 	}
 	return snap, nil
+}
+
+// readHead reads the study, its state and its statuses.
+func (snap *Snapshot) readHead(tx *store.Tx) error {
+	var err error
+	if snap.Info, err = tx.Info(); err != nil {
+		return err
+	}
+	if snap.State, err = tx.StudyState(); err != nil {
+		return err
+	}
+	snap.Status, err = tx.Statuses()
+	return err
 }
 
 // StreamJSON writes the study of head (from ReadHead) as WriteJSON writes
