@@ -28,23 +28,27 @@ type Node struct {
 	Script   string    // script file name without extension
 	Params   []spec.KV // used parameters and their values, in spec order
 	Parents  []int32
-	Children []int32
 	// The node's step is its spec step with the study's substitutions,
 	// shared by every node of the step, with this combination's rendering
 	// of the texts that vary: a million nodes do not hold a million steps.
+	shared *sharedStep
+	texts  []string // this combination's rendering of shared.varying
+}
+
+// sharedStep is what every node of a spec step shares.
+type sharedStep struct {
 	step    *spec.Step
-	varying []int    // indexes into step.Texts() of the texts with tokens
-	texts   []string // this combination's rendering of them
+	varying []int // indexes into step.Texts() of the texts with tokens
 }
 
 // Step returns the step with every token of this combination substituted:
 // a copy made for the caller, whose slices and maps are shared with the
 // spec and must not be changed.
 func (n *Node) Step() *spec.Step {
-	c := *n.step
-	if len(n.varying) > 0 {
+	c := *n.shared.step
+	if len(n.texts) > 0 {
 		texts := c.Texts()
-		for k, i := range n.varying {
+		for k, i := range n.shared.varying {
 			*texts[i] = n.texts[k]
 		}
 	}

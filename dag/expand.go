@@ -20,7 +20,7 @@ type Options struct {
 // expansion records how one spec step expanded.
 type expansion struct {
 	used      []bool  // per parameter
-	varying   []int   // the step's templates that are not static
+	shared    *sharedStep
 	nodes     []int32 // every node of the step
 	comboNode []int32 // combination index -> node; nil when unparameterized
 }
@@ -107,11 +107,11 @@ type expander struct {
 
 func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *stepGraph) error {
 	params := x.spec.Params
-	exp := &expansion{used: make([]bool, len(params))}
+	exp := &expansion{used: make([]bool, len(params)), shared: &sharedStep{step: sub}}
 	for i := range ts {
 		ts[i].usedParams(exp.used)
 		if !ts[i].static {
-			exp.varying = append(exp.varying, i)
+			exp.shared.varying = append(exp.shared.varying, i)
 		}
 	}
 	for _, tok := range spec.Tokens(st.Name) {
@@ -147,7 +147,7 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 	deps := deps{plain: plain, funnels: funnels}
 	if len(usedList) == 0 {
 		n := &Node{Name: st.Name, StepName: st.Name, Dir: SafeName(st.Name), Script: SafeName(st.Name)}
-		x.add(exp, n, sub, ts, 0, deps)
+		x.add(exp, n, ts, 0, deps)
 		return nil
 	}
 	exp.comboNode = make([]int32, x.combos)
@@ -167,7 +167,8 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 			exp.comboNode[i] = idx
 			continue
 		}
-		n := &Node{Name: st.Name + "_" + combo, StepName: st.Name, Combo: combo, Script: SafeName(st.Name + "_" + combo)}
+		name := st.Name + "_" + combo
+		n := &Node{Name: name, StepName: st.Name, Combo: name[len(st.Name)+1:], Script: SafeName(name)}
 		leaf := SafeName(combo)
 		if !x.opt.HashWS {
 			if other, clash := cleaned[leaf]; clash || leaf != combo && seenKey(seen, leaf) {
@@ -195,7 +196,7 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 		}
 		seen[combo] = int32(len(x.g.Nodes))
 		exp.comboNode[i] = int32(len(x.g.Nodes))
-		x.add(exp, n, sub, ts, i, deps)
+		x.add(exp, n, ts, i, deps)
 	}
 	return nil
 }
@@ -209,7 +210,7 @@ func seenKey(seen map[string]int32, k string) bool {
 
 // add appends node n for combination combo, renders its texts and links it
 // to its parents.
-func (x *expander) add(exp *expansion, n *Node, sub *spec.Step, ts []template, combo int, d deps) {
+func (x *expander) add(exp *expansion, n *Node, ts []template, combo int, d deps) {
 	idx := int32(len(x.g.Nodes))
 	x.g.Nodes = append(x.g.Nodes, n)
 	exp.nodes = append(exp.nodes, idx)
@@ -219,10 +220,10 @@ func (x *expander) add(exp *expansion, n *Node, sub *spec.Step, ts []template, c
 		}
 		return x.g.Workspace(x.g.Nodes[x.exps[ws].node(combo)])
 	}}
-	n.step, n.varying = sub, exp.varying
-	if len(exp.varying) > 0 {
-		n.texts = make([]string, len(exp.varying))
-		for k, i := range exp.varying {
+	n.shared = exp.shared
+	if varying := exp.shared.varying; len(varying) > 0 {
+		n.texts = make([]string, len(varying))
+		for k, i := range varying {
 			n.texts[k] = ts[i].render(b)
 		}
 	}
@@ -244,7 +245,6 @@ func (x *expander) add(exp *expansion, n *Node, sub *spec.Step, ts []template, c
 
 func (x *expander) link(parent, child int32) {
 	x.g.Nodes[child].Parents = append(x.g.Nodes[child].Parents, parent)
-	x.g.Nodes[parent].Children = append(x.g.Nodes[parent].Children, child)
 }
 
 func orInto(dst, src []bool) {

@@ -272,7 +272,7 @@ type Draft struct {
 
 // draftBatch is how many steps go into one transaction of Prepare: the
 // transaction keeps every record it writes in memory until it commits.
-const draftBatch = 20_000
+const draftBatch = 5_000
 
 // Prepare writes the database of a new study with n steps, which record
 // fills in one at a time (into zeroed records), as a Draft. It writes the

@@ -129,6 +129,17 @@ func (st *Study) resolveDeps() error {
 func (st *Study) render() error {
 	st.scripts = make([]rendered, len(st.Graph.Nodes))
 	warned := map[string]bool{}
+	// Scripts are kept packed in large chunks: a million small scripts
+	// each in a buffer of its own would take twice their size.
+	var chunk []byte
+	keep := func(b []byte) []byte {
+		if cap(chunk)-len(chunk) < len(b) {
+			chunk = make([]byte, 0, max(len(b), 1<<20))
+		}
+		lo := len(chunk)
+		chunk = append(chunk, b...)
+		return chunk[lo:len(chunk):len(chunk)]
+	}
 	for i, n := range st.Graph.Nodes {
 		step := n.Step()
 		sc := &adapters.Script{JobName: st.jobName(n), Step: step, Batch: &st.Spec.Batch}
@@ -139,14 +150,16 @@ func (st *Study) render() error {
 			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: step '%s' uses $(LAUNCHER) but sets neither nodes nor procs, so it runs locally; the token is left out",
 				step.Run.Pos["cmd"], n.StepName))
 		}
-		var err error
-		if r.script, err = adapters.Render(st.adapter, sc, step.Run.Cmd, r.scheduled); err != nil {
+		script, err := adapters.Render(st.adapter, sc, step.Run.Cmd, r.scheduled)
+		if err != nil {
 			return err
 		}
+		r.script = keep(script)
 		if step.Run.Restart != "" {
-			if r.restart, err = adapters.Render(st.adapter, sc, step.Run.Restart, r.scheduled); err != nil {
+			if script, err = adapters.Render(st.adapter, sc, step.Run.Restart, r.scheduled); err != nil {
 				return err
 			}
+			r.restart = keep(script)
 		}
 	}
 	return nil
