@@ -19,7 +19,7 @@ type Options struct {
 
 // expansion records how one spec step expanded.
 type expansion struct {
-	used      []bool  // per parameter
+	used      []bool // per parameter
 	shared    *sharedStep
 	nodes     []int32 // every node of the step
 	comboNode []int32 // combination index -> node; nil when unparameterized
