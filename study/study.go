@@ -44,11 +44,10 @@ type Study struct {
 	deps     map[string]string // dependency name -> resolved path
 }
 
+// rendered is what the state database needs of a node's scripts.
 type rendered struct {
-	script, restart []byte
-	scheduled       bool
-	walltime        string
-	nested          bool
+	walltime                   string
+	scheduled, nested, restart bool
 }
 
 // Dir returns where the study goes: -o exactly, else
@@ -125,41 +124,46 @@ func (st *Study) resolveDeps() error {
 	return nil
 }
 
-// render builds every script in memory.
+// render renders every script once, so that nothing in the spec can fail
+// once writing begins, and keeps what the state database needs. The
+// scripts themselves are rendered again as they are written: a million of
+// them are not all kept in memory.
 func (st *Study) render() error {
 	st.scripts = make([]rendered, len(st.Graph.Nodes))
 	warned := map[string]bool{}
-	// Scripts are kept packed in large chunks: a million small scripts
-	// each in a buffer of its own would take twice their size.
-	var chunk []byte
-	keep := func(b []byte) []byte {
-		if cap(chunk)-len(chunk) < len(b) {
-			chunk = make([]byte, 0, max(len(b), 1<<20))
-		}
-		lo := len(chunk)
-		chunk = append(chunk, b...)
-		return chunk[lo:len(chunk):len(chunk)]
-	}
 	for i, n := range st.Graph.Nodes {
 		step := n.Step()
-		sc := &adapters.Script{JobName: st.jobName(n), Step: step, Batch: &st.Spec.Batch}
 		r := &st.scripts[i]
-		r.scheduled, r.walltime, r.nested = step.Run.Scheduled(), step.Run.Walltime, step.Run.Nested
+		r.scheduled, r.walltime, r.nested, r.restart = step.Run.Scheduled(), step.Run.Walltime, step.Run.Nested, step.Run.Restart != ""
 		if !r.scheduled && !warned[n.StepName] && (adapters.HasLauncher(step.Run.Cmd) || adapters.HasLauncher(step.Run.Restart)) {
 			warned[n.StepName] = true
 			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: step '%s' uses $(LAUNCHER) but sets neither nodes nor procs, so it runs locally; the token is left out",
 				step.Run.Pos["cmd"], n.StepName))
 		}
-		script, err := adapters.Render(st.adapter, sc, step.Run.Cmd, r.scheduled)
+		if err := st.renderNode(i, func(bool, []byte) error { return nil }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderNode renders node i's script and then its restart script, if it
+// has one, handing each to fn.
+func (st *Study) renderNode(i int, fn func(restart bool, script []byte) error) error {
+	n := st.Graph.Nodes[i]
+	step := n.Step()
+	sc := &adapters.Script{JobName: st.jobName(n), Step: step, Batch: &st.Spec.Batch}
+	texts := []string{step.Run.Cmd, step.Run.Restart}
+	if step.Run.Restart == "" {
+		texts = texts[:1]
+	}
+	for k, text := range texts {
+		script, err := adapters.Render(st.adapter, sc, text, st.scripts[i].scheduled)
 		if err != nil {
 			return err
 		}
-		r.script = keep(script)
-		if step.Run.Restart != "" {
-			if script, err = adapters.Render(st.adapter, sc, step.Run.Restart, r.scheduled); err != nil {
-				return err
-			}
-			r.restart = keep(script)
+		if err := fn(k == 1, script); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -206,14 +206,9 @@ func (st *Study) writeNode(root string, i int) error {
 			return err
 		}
 	}
-	r := &st.scripts[i]
-	if err := createScript(st.scriptPath(root, n, false), r.script); err != nil {
-		return err
-	}
-	if r.restart != nil {
-		return createScript(st.scriptPath(root, n, true), r.restart)
-	}
-	return nil
+	return st.renderNode(i, func(restart bool, script []byte) error {
+		return createScript(st.scriptPath(root, n, restart), script)
+	})
 }
 
 // createScript writes a new executable file with three system calls; the
@@ -260,7 +255,7 @@ func (st *Study) prepareState(root string) (*store.Draft, error) {
 		info.Name, info.Step, info.Workspace = n.Name, n.StepName, n.Dir
 		r := &st.scripts[i]
 		info.Script = st.scriptPath(root, n, false)
-		if r.restart != nil {
+		if r.restart {
 			info.Restart = st.scriptPath(root, n, true)
 		}
 		info.Scheduled, info.Walltime, info.Nested = r.scheduled, r.walltime, r.nested
