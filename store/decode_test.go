@@ -56,6 +56,9 @@ func randTime(r *rand.Rand) time.Time {
 	return time.Unix(r.Int63n(4e9), r.Int63n(1e9)*int64(r.Intn(2))).In(zones[r.Intn(len(zones))])
 }
 
+// TestDecodeMatchesUnmarshal checks, on random records, that the encoders
+// write what json.Marshal writes and the decoders read what
+// json.Unmarshal reads.
 func TestDecodeMatchesUnmarshal(t *testing.T) {
 	seed := *decodeSeed
 	if seed == 0 {
@@ -73,6 +76,9 @@ func TestDecodeMatchesUnmarshal(t *testing.T) {
 			si.Parents = append(si.Parents, int32(r.Intn(1<<20)))
 		}
 		data, _ := json.Marshal(&si)
+		if got := appendStepJSON(nil, &si); !bytes.Equal(got, data) {
+			t.Fatalf("appendStepJSON:\n%s\njson.Marshal:\n%s", got, data)
+		}
 		sameAs(t, data, decodeStep)
 		st := StepStatus{State: state.All[r.Intn(len(state.All))], JobID: randText(r), Submitted: randTime(r), Started: randTime(r),
 			Ended: randTime(r), Restarts: r.Intn(3), Attempts: r.Intn(3), HWRetries: r.Intn(2), Reason: randText(r),
@@ -82,6 +88,9 @@ func TestDecodeMatchesUnmarshal(t *testing.T) {
 			st.ExitCode = &code
 		}
 		data, _ = json.Marshal(&st)
+		if got, err := encodeStatus(nil, &st); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("encodeStatus (%v):\n%s\njson.Marshal:\n%s", err, got, data)
+		}
 		sameAs(t, data, decodeStatus)
 	}
 }
@@ -128,5 +137,14 @@ func TestDecodeFastPath(t *testing.T) {
 	var gotStatus StepStatus
 	if !(&scanner{s: string(data)}).status(&gotStatus) {
 		t.Errorf("the scanner refuses %s", data)
+	}
+}
+
+// A time json.Marshal cannot write fails the status as it does.
+func TestEncodeStatusOutOfRange(t *testing.T) {
+	st := StepStatus{State: state.Finished, Ended: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	_, want := json.Marshal(&st)
+	if _, err := encodeStatus(nil, &st); want == nil || err == nil {
+		t.Fatalf("encodeStatus: %v, json.Marshal: %v; want both to fail", err, want)
 	}
 }

@@ -35,7 +35,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -318,17 +317,14 @@ func Prepare(dir string, info *StudyInfo, settings Settings, st state.Study, n i
 				var ss StepStatus
 				record(i, &si, &ss)
 				k := enc.key(i)
-				v, err := enc.json(&si)
+				if err := sb.Put(k, enc.keep(appendStepJSON(enc.buf[:0], &si))); err != nil {
+					return err
+				}
+				v, err := encodeStatus(enc.buf[:0], &ss)
 				if err != nil {
 					return err
 				}
-				if err := sb.Put(k, v); err != nil {
-					return err
-				}
-				if v, err = enc.json(&ss); err != nil {
-					return err
-				}
-				if err := stb.Put(k, v); err != nil {
+				if err := stb.Put(k, enc.keep(v)); err != nil {
 					return err
 				}
 			}
@@ -365,8 +361,7 @@ func (d *Draft) Discard() { os.Remove(d.tmp) }
 // memory that live as long as the transaction: bbolt keeps the keys and
 // values it is given, uncopied, until it commits.
 type recordEncoder struct {
-	buf   bytes.Buffer
-	enc   *json.Encoder
+	buf   []byte // where each record is encoded before it is kept
 	chunk []byte
 }
 
@@ -388,19 +383,22 @@ func (e *recordEncoder) key(i int) []byte {
 	return k
 }
 
-// json encodes v as json.Marshal does.
-func (e *recordEncoder) json(v any) ([]byte, error) {
-	if e.enc == nil {
-		e.enc = json.NewEncoder(&e.buf)
-	}
-	e.buf.Reset()
-	if err := e.enc.Encode(v); err != nil {
-		return nil, err
-	}
-	data := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+// keep copies data (the encoder's buffer) into the chunk.
+func (e *recordEncoder) keep(data []byte) []byte {
+	e.buf = data[:0]
 	out := e.take(len(data))
 	copy(out, data)
-	return out, nil
+	return out
+}
+
+// encodeStatus appends st to b as json.Marshal writes it, or fails as
+// json.Marshal does.
+func encodeStatus(b []byte, st *StepStatus) ([]byte, error) {
+	if !statusEncodable(st) {
+		data, err := json.Marshal(st)
+		return append(b, data...), err
+	}
+	return appendStatusJSON(b, st), nil
 }
 
 // View runs fn in a read-only transaction.

@@ -165,4 +165,14 @@ func (t *Tx) Status(i int) (*StepStatus, error) {
 }
 
 // PutStatus stores the status of node i.
-func (t *Tx) PutStatus(i int, s *StepStatus) error { return t.putJSON(bucketStatus, key32(i), s) }
+func (t *Tx) PutStatus(i int, s *StepStatus) error {
+	b, err := t.bucket(bucketStatus)
+	if err != nil {
+		return err
+	}
+	data, err := encodeStatus(nil, s)
+	if err != nil {
+		return err
+	}
+	return b.Put(key32(i), data)
+}

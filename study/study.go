@@ -140,7 +140,7 @@ func (st *Study) render() error {
 			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: step '%s' uses $(LAUNCHER) but sets neither nodes nor procs, so it runs locally; the token is left out",
 				step.Run.Pos["cmd"], n.StepName))
 		}
-		if err := st.renderNode(i, func(bool, []byte) error { return nil }); err != nil {
+		if err := st.renderNode(i, step, func(bool, []byte) error { return nil }); err != nil {
 			return err
 		}
 	}
@@ -148,11 +148,9 @@ func (st *Study) render() error {
 }
 
 // renderNode renders node i's script and then its restart script, if it
-// has one, handing each to fn.
-func (st *Study) renderNode(i int, fn func(restart bool, script []byte) error) error {
-	n := st.Graph.Nodes[i]
-	step := n.Step()
-	sc := &adapters.Script{JobName: st.jobName(n), Step: step, Batch: &st.Spec.Batch}
+// has one, for its step (Node.Step), handing each to fn.
+func (st *Study) renderNode(i int, step *spec.Step, fn func(restart bool, script []byte) error) error {
+	sc := &adapters.Script{JobName: st.jobName(st.Graph.Nodes[i]), Step: step, Batch: &st.Spec.Batch}
 	texts := []string{step.Run.Cmd, step.Run.Restart}
 	if step.Run.Restart == "" {
 		texts = texts[:1]

@@ -55,21 +55,22 @@ func (st *Study) Write(environ []string) (err error) {
 	if err := st.copyInputs(); err != nil {
 		return err
 	}
-	// The state database is written as a draft alongside the scripts, and
-	// put in place last.
+	// The meta files and the state database (as a draft, put in place
+	// last) are written alongside the scripts.
 	type drafted struct {
 		d   *store.Draft
 		err error
 	}
 	drafts := make(chan drafted, 1)
 	go func() {
-		d, err := st.prepareState(root)
+		err := st.writeMeta(environ)
+		var d *store.Draft
+		if err == nil {
+			d, err = st.prepareState(root)
+		}
 		drafts <- drafted{d, err}
 	}()
 	err = st.writeScripts(root)
-	if err == nil {
-		err = st.writeMeta(environ)
-	}
 	r := <-drafts
 	if err == nil {
 		err = r.err
@@ -206,7 +207,7 @@ func (st *Study) writeNode(root string, i int) error {
 			return err
 		}
 	}
-	return st.renderNode(i, func(restart bool, script []byte) error {
+	return st.renderNode(i, n.Step(), func(restart bool, script []byte) error {
 		return createScript(st.scriptPath(root, n, restart), script)
 	})
 }
