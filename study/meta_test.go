@@ -1,7 +1,9 @@
 package study
 
 import (
+	"fmt"
 	"regexp"
+	"sync/atomic"
 	"testing"
 )
 
@@ -24,4 +26,30 @@ func TestPlainYAMLMatchesItsPattern(t *testing.T) {
 		}
 	}
 	gen(nil, 3)
+}
+
+// forEach reports the failure of the lowest index, whichever worker met
+// a failure first, and runs every index below it.
+func TestForEachLowestFailure(t *testing.T) {
+	for round := 0; round < 50; round++ {
+		var ran [1000]atomic.Bool
+		err := forEach(len(ran), func(i int) error {
+			ran[i].Store(true)
+			if i == 997 || i == 613 || i == 614 {
+				return fmt.Errorf("failed at %d", i)
+			}
+			return nil
+		})
+		if err == nil || err.Error() != "failed at 613" {
+			t.Fatalf("round %d: %v, want failed at 613", round, err)
+		}
+		for i := 0; i < 613; i++ {
+			if !ran[i].Load() {
+				t.Fatalf("round %d: index %d did not run", round, i)
+			}
+		}
+	}
+	if err := forEach(0, func(int) error { return fmt.Errorf("never") }); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -130,18 +130,23 @@ func (st *Study) resolveDeps() error {
 // them are not all kept in memory.
 func (st *Study) render() error {
 	st.scripts = make([]rendered, len(st.Graph.Nodes))
-	warned := map[string]bool{}
-	for i, n := range st.Graph.Nodes {
-		step := n.Step()
+	launcher := make([]bool, len(st.Graph.Nodes)) // uses $(LAUNCHER) but runs locally
+	err := forEach(len(st.Graph.Nodes), func(i int) error {
+		step := st.Graph.Nodes[i].Step()
 		r := &st.scripts[i]
 		r.scheduled, r.walltime, r.nested, r.restart = step.Run.Scheduled(), step.Run.Walltime, step.Run.Nested, step.Run.Restart != ""
-		if !r.scheduled && !warned[n.StepName] && (adapters.HasLauncher(step.Run.Cmd) || adapters.HasLauncher(step.Run.Restart)) {
+		launcher[i] = !r.scheduled && (adapters.HasLauncher(step.Run.Cmd) || adapters.HasLauncher(step.Run.Restart))
+		return st.renderNode(i, step, func(bool, []byte) error { return nil })
+	})
+	if err != nil {
+		return err
+	}
+	warned := map[string]bool{}
+	for i, n := range st.Graph.Nodes {
+		if launcher[i] && !warned[n.StepName] {
 			warned[n.StepName] = true
 			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: step '%s' uses $(LAUNCHER) but sets neither nodes nor procs, so it runs locally; the token is left out",
-				step.Run.Pos["cmd"], n.StepName))
-		}
-		if err := st.renderNode(i, step, func(bool, []byte) error { return nil }); err != nil {
-			return err
+				n.Step().Run.Pos["cmd"], n.StepName))
 		}
 	}
 	return nil

@@ -163,21 +163,36 @@ func (st *Study) writeScripts(root string) error {
 			}
 		}
 	}
+	return forEach(len(st.Graph.Nodes), func(i int) error { return st.writeNode(root, i) })
+}
+
+// forEach runs fn(0) to fn(n-1) on as many workers as there are
+// processors (at most 8). It returns the error of the lowest index that
+// failed, every lower index having run, so that which error a study
+// reports does not depend on timing.
+func forEach(n int, fn func(i int) error) error {
 	var (
 		next     atomic.Int64
-		wg       sync.WaitGroup
+		failedAt atomic.Int64 // the lowest index that failed, n if none
+		mu       sync.Mutex
 		firstErr error
-		errOnce  sync.Once
+		wg       sync.WaitGroup
 	)
+	failedAt.Store(int64(n))
 	work := func() {
 		defer wg.Done()
 		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(st.Graph.Nodes) {
+			i := next.Add(1) - 1
+			if i >= failedAt.Load() {
 				return
 			}
-			if err := st.writeNode(root, i); err != nil {
-				errOnce.Do(func() { firstErr = err })
+			if err := fn(int(i)); err != nil {
+				mu.Lock()
+				if i < failedAt.Load() {
+					failedAt.Store(i)
+					firstErr = err
+				}
+				mu.Unlock()
 				return
 			}
 		}
@@ -237,7 +252,8 @@ func createScript(path string, data []byte) error {
 	return nil
 }
 
-// prepareState writes the state database as a draft, and status.csv:
+// prepareState writes the state database as a draft, and status.csv in
+// the same pass:
 // the database goes into place last, since a directory without one is not
 // a study, so an interrupted write never looks like one. Both are written
 // one step at a time, without holding every record.
@@ -278,17 +294,19 @@ func (st *Study) prepareState(root string) (*store.Draft, error) {
 	if root != st.Dir {
 		info.ScriptsDir = root
 	}
-	d, err := store.Prepare(st.Dir, info, st.Opt.Settings, studyState, len(st.order), record)
+	csv, err := status.CreateCSV(filepath.Join(st.Dir, "status.csv"))
 	if err != nil {
 		return nil, err
 	}
-	err = status.WriteCSVFunc(filepath.Join(st.Dir, "status.csv"), len(st.order), func(p int) status.Row {
-		var info store.StepInfo
-		var stat store.StepStatus
-		record(p, &info, &stat)
-		return status.MakeRow(&info, &stat, st.Opt.Now)
+	d, err := store.Prepare(st.Dir, info, st.Opt.Settings, studyState, len(st.order), func(p int, info *store.StepInfo, stat *store.StepStatus) {
+		record(p, info, stat)
+		csv.Add(status.MakeRow(info, stat, st.Opt.Now))
 	})
 	if err != nil {
+		csv.Discard()
+		return nil, err
+	}
+	if err := csv.Close(); err != nil {
 		d.Discard()
 		return nil, err
 	}
