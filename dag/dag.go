@@ -29,27 +29,40 @@ type Node struct {
 	Params   []spec.KV // used parameters and their values, in spec order
 	Parents  []int32
 	// The node's step is its spec step with the study's substitutions,
-	// shared by every node of the step, with this combination's rendering
-	// of the texts that vary: a million nodes do not hold a million steps.
+	// shared by every node of the step, with the texts that vary rendered
+	// for its combination when asked for: a million nodes do not hold a
+	// million steps.
 	shared *sharedStep
-	texts  []string // this combination's rendering of shared.varying
+	combo  int32 // the index of the node's parameter combination
 }
 
 // sharedStep is what every node of a spec step shares.
 type sharedStep struct {
 	step    *spec.Step
-	varying []int // indexes into step.Texts() of the texts with tokens
+	ts      []template // step.Texts() compiled
+	varying []int      // indexes into ts of the templates with tokens
+	funnels []string   // the steps it depends on as a whole
+	x       *expander
 }
 
 // Step returns the step with every token of this combination substituted:
 // a copy made for the caller, whose slices and maps are shared with the
-// spec and must not be changed.
+// spec and must not be changed. It is safe to call from several
+// goroutines.
 func (n *Node) Step() *spec.Step {
-	c := *n.shared.step
-	if len(n.texts) > 0 {
+	sh := n.shared
+	c := *sh.step
+	if len(sh.varying) > 0 {
+		x, combo := sh.x, int(n.combo)
+		b := &binding{params: x.spec.Params, combo: combo, ownWS: x.g.Workspace(n), workspace: func(ws string) string {
+			if contains(sh.funnels, ws) {
+				return x.opt.Dir + "/" + SafeName(ws)
+			}
+			return x.g.Workspace(x.g.Nodes[x.exps[ws].node(combo)])
+		}}
 		texts := c.Texts()
-		for k, i := range n.shared.varying {
-			*texts[i] = n.texts[k]
+		for _, i := range sh.varying {
+			*texts[i] = sh.ts[i].render(b)
 		}
 	}
 	return &c

@@ -107,7 +107,7 @@ type expander struct {
 
 func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *stepGraph) error {
 	params := x.spec.Params
-	exp := &expansion{used: make([]bool, len(params)), shared: &sharedStep{step: sub}}
+	exp := &expansion{used: make([]bool, len(params)), shared: &sharedStep{step: sub, ts: ts, x: x}}
 	for i := range ts {
 		ts[i].usedParams(exp.used)
 		if !ts[i].static {
@@ -145,9 +145,10 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 	usedList := sortedUsed(params, exp.used)
 	x.exps[st.Name] = exp
 	deps := deps{plain: plain, funnels: funnels}
+	exp.shared.funnels = funnels
 	if len(usedList) == 0 {
 		n := &Node{Name: st.Name, StepName: st.Name, Dir: SafeName(st.Name), Script: SafeName(st.Name)}
-		x.add(exp, n, ts, 0, deps)
+		x.add(exp, n, 0, deps)
 		return nil
 	}
 	exp.comboNode = make([]int32, x.combos)
@@ -196,7 +197,7 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 		}
 		seen[combo] = int32(len(x.g.Nodes))
 		exp.comboNode[i] = int32(len(x.g.Nodes))
-		x.add(exp, n, ts, i, deps)
+		x.add(exp, n, i, deps)
 	}
 	return nil
 }
@@ -208,25 +209,12 @@ func seenKey(seen map[string]int32, k string) bool {
 	return ok
 }
 
-// add appends node n for combination combo, renders its texts and links it
-// to its parents.
-func (x *expander) add(exp *expansion, n *Node, ts []template, combo int, d deps) {
+// add appends node n for combination combo and links it to its parents.
+func (x *expander) add(exp *expansion, n *Node, combo int, d deps) {
 	idx := int32(len(x.g.Nodes))
 	x.g.Nodes = append(x.g.Nodes, n)
 	exp.nodes = append(exp.nodes, idx)
-	b := &binding{params: x.spec.Params, combo: combo, ownWS: x.g.Workspace(n), workspace: func(ws string) string {
-		if contains(d.funnels, ws) {
-			return x.opt.Dir + "/" + SafeName(ws)
-		}
-		return x.g.Workspace(x.g.Nodes[x.exps[ws].node(combo)])
-	}}
-	n.shared = exp.shared
-	if varying := exp.shared.varying; len(varying) > 0 {
-		n.texts = make([]string, len(varying))
-		for k, i := range varying {
-			n.texts[k] = ts[i].render(b)
-		}
-	}
+	n.shared, n.combo = exp.shared, int32(combo)
 	for _, p := range d.plain {
 		x.link(x.exps[p].node(combo), idx)
 	}
