@@ -54,7 +54,7 @@ func (n *Node) Step() *spec.Step {
 	c := *sh.step
 	if len(sh.varying) > 0 {
 		x, combo := sh.x, int(n.combo)
-		b := &binding{params: x.spec.Params, combo: combo, ownWS: x.g.Workspace(n), workspace: func(ws string) string {
+		b := binding{params: x.spec.Params, combo: combo, ownWS: x.g.Workspace(n), workspace: func(ws string) string {
 			if contains(sh.funnels, ws) {
 				return x.opt.Dir + "/" + SafeName(ws)
 			}
@@ -62,7 +62,7 @@ func (n *Node) Step() *spec.Step {
 		}}
 		texts := c.Texts()
 		for _, i := range sh.varying {
-			*texts[i] = sh.ts[i].render(b)
+			*texts[i] = sh.ts[i].render(&b)
 		}
 	}
 	return &c
