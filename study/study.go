@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
@@ -42,6 +43,7 @@ type Study struct {
 	scripts  []rendered
 	adapter  adapters.Adapter
 	deps     map[string]string // dependency name -> resolved path
+	steps    sync.Pool         // of *spec.Step, to render nodes with
 }
 
 // rendered is what the state database needs of a node's scripts.
@@ -132,7 +134,8 @@ func (st *Study) render() error {
 	st.scripts = make([]rendered, len(st.Graph.Nodes))
 	launcher := make([]bool, len(st.Graph.Nodes)) // uses $(LAUNCHER) but runs locally
 	err := forEach(len(st.Graph.Nodes), func(i int) error {
-		step := st.Graph.Nodes[i].Step()
+		step := st.step(st.Graph.Nodes[i])
+		defer st.putStep(step)
 		r := &st.scripts[i]
 		r.scheduled, r.walltime, r.nested, r.restart = step.Run.Scheduled(), step.Run.Walltime, step.Run.Nested, step.Run.Restart != ""
 		launcher[i] = !r.scheduled && (adapters.HasLauncher(step.Run.Cmd) || adapters.HasLauncher(step.Run.Restart))
@@ -151,6 +154,19 @@ func (st *Study) render() error {
 	}
 	return nil
 }
+
+// step returns node n's step (Node.Step) in a recycled step; give it back
+// with putStep.
+func (st *Study) step(n *dag.Node) *spec.Step {
+	step, _ := st.steps.Get().(*spec.Step)
+	if step == nil {
+		step = new(spec.Step)
+	}
+	n.StepInto(step)
+	return step
+}
+
+func (st *Study) putStep(step *spec.Step) { st.steps.Put(step) }
 
 // renderNode renders node i's script and then its restart script, if it
 // has one, for its step (Node.Step), handing each to fn.

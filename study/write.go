@@ -222,7 +222,9 @@ func (st *Study) writeNode(root string, i int) error {
 			return err
 		}
 	}
-	return st.renderNode(i, n.Step(), func(restart bool, script []byte) error {
+	step := st.step(n)
+	defer st.putStep(step)
+	return st.renderNode(i, step, func(restart bool, script []byte) error {
 		return createScript(st.scriptPath(root, n, restart), script)
 	})
 }
