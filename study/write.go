@@ -140,30 +140,103 @@ func (st *Study) copyInputs() error {
 	return nil
 }
 
-// ScriptPath returns where node i's script is written under root.
+// scriptPath returns where node n's script is written under root.
 func (st *Study) scriptPath(root string, n *dag.Node, restart bool) string {
+	return root + "/" + n.Dir + "/" + st.scriptName(n, restart)
+}
+
+// scriptName is the file name of node n's script.
+func (st *Study) scriptName(n *dag.Node, restart bool) string {
 	ext := st.adapter.Extension()
 	if restart {
 		ext = ".restart" + ext
 	}
-	return root + "/" + n.Dir + "/" + n.Script + ext
+	return n.Script + ext
 }
 
 // writeScripts creates every workspace and writes every script, in
 // parallel: on a filesystem, file creation is the whole cost of a study.
 func (st *Study) writeScripts(root string) error {
-	tops := map[string]bool{}
+	var trees []*tree // the study, and the scripts' tree with --usetmp
+	defer func() {
+		for _, t := range trees {
+			t.close()
+		}
+	}()
+	for _, base := range st.bases(root) {
+		t, err := openTree(base)
+		if err != nil {
+			return err
+		}
+		trees = append(trees, t)
+	}
 	for _, n := range st.Graph.Nodes {
-		if top, _, nested := strings.Cut(n.Dir, "/"); nested && !tops[top] {
-			tops[top] = true
-			for _, base := range st.bases(root) {
-				if err := os.Mkdir(base+"/"+top, 0o755); err != nil {
+		top, _, nested := strings.Cut(n.Dir, "/")
+		if _, made := trees[0].tops[top]; nested && !made {
+			for _, t := range trees {
+				if err := t.mkTop(top); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	return forEach(len(st.Graph.Nodes), func(i int) error { return st.writeNode(root, i) })
+	return forEach(len(st.Graph.Nodes), func(i int) error { return st.writeNode(trees, i) })
+}
+
+// tree is a folder that workspaces are made in, held open with each of
+// its top folders, so that every workspace and script is made by a path of
+// two components from there instead of one walked from the root.
+type tree struct {
+	path string
+	fd   int
+	tops map[string]int // top folder -> its descriptor
+}
+
+func openTree(path string) (*tree, error) {
+	fd, err := openDir(path)
+	if err != nil {
+		return nil, err
+	}
+	return &tree{path: path, fd: fd, tops: map[string]int{}}, nil
+}
+
+func openDir(path string) (int, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return fd, nil
+}
+
+// mkTop creates the top folder top and holds it open.
+func (t *tree) mkTop(top string) error {
+	if err := os.Mkdir(t.path+"/"+top, 0o755); err != nil {
+		return err
+	}
+	fd, err := openDir(t.path + "/" + top)
+	if err != nil {
+		return err
+	}
+	t.tops[top] = fd
+	return nil
+}
+
+// at returns the descriptor dir (a path relative to the tree) is made
+// from, and its path from there.
+func (t *tree) at(dir string) (int, string) {
+	if top, rest, nested := strings.Cut(dir, "/"); nested {
+		if fd, ok := t.tops[top]; ok {
+			return fd, rest
+		}
+	}
+	return t.fd, dir
+}
+
+func (t *tree) close() {
+	syscall.Close(t.fd)
+	for _, fd := range t.tops {
+		syscall.Close(fd)
+	}
 }
 
 // forEach runs fn(0) to fn(n-1) on as many workers as there are
@@ -215,27 +288,35 @@ func (st *Study) bases(root string) []string {
 	return []string{st.Dir, root}
 }
 
-func (st *Study) writeNode(root string, i int) error {
+func (st *Study) writeNode(trees []*tree, i int) error {
 	n := st.Graph.Nodes[i]
-	for _, base := range st.bases(root) {
-		if err := os.Mkdir(base+"/"+n.Dir, 0o755); err != nil {
-			return err
+	for _, t := range trees {
+		fd, rel := t.at(n.Dir)
+		if err := syscall.Mkdirat(fd, rel, 0o755); err != nil {
+			return &os.PathError{Op: "mkdir", Path: t.path + "/" + n.Dir, Err: err}
 		}
 	}
+	scripts := trees[len(trees)-1]
+	fd, rel := scripts.at(n.Dir)
 	step := st.step(n)
 	defer st.putStep(step)
 	return st.renderNode(i, step, func(restart bool, script []byte) error {
-		return createScript(st.scriptPath(root, n, restart), script)
+		name := st.scriptName(n, restart)
+		if op, err := createScript(fd, rel+"/"+name, script); err != nil {
+			return &os.PathError{Op: op, Path: scripts.path + "/" + n.Dir + "/" + name, Err: err}
+		}
+		return nil
 	})
 }
 
-// createScript writes a new executable file with three system calls; the
-// os package would also register each file with the poller, which doubles
-// the cost of a study of small files. It never overwrites.
-func createScript(path string, data []byte) error {
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o755)
+// createScript writes a new executable file, rel from the folder dirfd,
+// with three system calls; the os package would also register each file
+// with the poller, which doubles the cost of a study of small files. It
+// never overwrites. On failure it says which call failed.
+func createScript(dirfd int, rel string, data []byte) (op string, err error) {
+	fd, err := syscall.Openat(dirfd, rel, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o755)
 	if err != nil {
-		return &os.PathError{Op: "create", Path: path, Err: err}
+		return "create", err
 	}
 	for len(data) > 0 {
 		n, err := syscall.Write(fd, data)
@@ -244,14 +325,14 @@ func createScript(path string, data []byte) error {
 		}
 		if err != nil {
 			syscall.Close(fd)
-			return &os.PathError{Op: "write", Path: path, Err: err}
+			return "write", err
 		}
 		data = data[n:]
 	}
 	if err := syscall.Close(fd); err != nil {
-		return &os.PathError{Op: "close", Path: path, Err: err}
+		return "close", err
 	}
-	return nil
+	return "", nil
 }
 
 // prepareState writes the state database as a draft, and status.csv in
