@@ -154,22 +154,30 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 	exp.comboNode = make([]int32, x.combos)
 	seen := make(map[string]int32, x.combos)
 	cleaned := map[string]string{} // folder -> combination, where SafeName changed it
+	folder := SafeName(st.Name)
+	// Nodes and their parameters are allocated in slabs: a million small
+	// allocations cost more than the nodes' own work.
+	var nodes []Node
+	var kvs []spec.KV
 	var key strings.Builder
 	for i := 0; i < x.combos; i++ {
-		key.Reset()
-		for k, p := range usedList {
-			if k > 0 {
-				key.WriteByte('.')
+		var combo string
+		if len(usedList) == 1 {
+			combo = params[usedList[0]].LabelAt(i)
+		} else {
+			key.Reset()
+			for k, p := range usedList {
+				if k > 0 {
+					key.WriteByte('.')
+				}
+				key.WriteString(params[p].LabelAt(i))
 			}
-			key.WriteString(params[p].LabelAt(i))
+			combo = key.String()
 		}
-		combo := key.String()
 		if idx, dup := seen[combo]; dup {
 			exp.comboNode[i] = idx
 			continue
 		}
-		name := st.Name + "_" + combo
-		n := &Node{Name: name, StepName: st.Name, Combo: name[len(st.Name)+1:], Script: SafeName(name)}
 		leaf := SafeName(combo)
 		if !x.opt.HashWS {
 			if other, clash := cleaned[leaf]; clash || leaf != combo && seenKey(seen, leaf) {
@@ -182,14 +190,24 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 			if leaf != combo {
 				cleaned[leaf] = combo
 			}
-		}
-		if x.opt.HashWS {
+		} else {
 			sum := md5.Sum([]byte(combo))
 			leaf = hex.EncodeToString(sum[:])
+		}
+		// The name and the folder share one allocation.
+		both := st.Name + "_" + combo + folder + "/" + leaf
+		name := both[:len(st.Name)+1+len(combo)]
+		if len(nodes) == 0 {
+			nodes = make([]Node, min(x.combos-i, 4096))
+			kvs = make([]spec.KV, len(usedList)*len(nodes))
+		}
+		n := &nodes[0]
+		nodes = nodes[1:]
+		*n = Node{Name: name, StepName: st.Name, Combo: name[len(st.Name)+1:], Dir: both[len(name):], Script: SafeName(name)}
+		if x.opt.HashWS {
 			n.Script = leaf
 		}
-		n.Dir = SafeName(st.Name) + "/" + leaf
-		n.Params = make([]spec.KV, 0, len(usedList))
+		n.Params, kvs = kvs[:0:len(usedList)], kvs[len(usedList):]
 		for p := range params {
 			if exp.used[p] {
 				n.Params = append(n.Params, spec.KV{Key: params[p].Name, Value: params[p].Values[i]})

@@ -283,6 +283,9 @@ func Prepare(dir string, info *StudyInfo, settings Settings, st state.Study, n i
 		return nil, fmt.Errorf("%s already holds a study database", dir)
 	}
 	os.Remove(d.tmp) // left by a launch that died
+	if gate, err := os.OpenFile(d.path+".gate", os.O_RDWR|os.O_CREATE, 0o644); err == nil {
+		gate.Close() // the study's gate (see turn) is there from the start
+	}
 	db, err := bolt.Open(d.tmp, 0o644, &bolt.Options{NoSync: true, InitialMmapSize: 64<<10 + 1024*(n+1)})
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the study database %s: %v", d.tmp, err)
