@@ -31,7 +31,7 @@ type Options struct {
 }
 
 // Study is a study ready to be written: expanded, with every script
-// rendered, so that nothing can fail for a reason in the spec once writing
+// checked, so that nothing can fail for a reason in the spec once writing
 // begins.
 type Study struct {
 	Spec     *spec.Spec
@@ -78,7 +78,7 @@ func Dir(s *spec.Spec, opt Options) (string, error) {
 func Stem(name string) string { return dag.SafeName(name) }
 
 // New resolves dependencies, expands the DAG of s for directory dir and
-// renders every script.
+// checks every script.
 func New(s *spec.Spec, dir string, opt Options) (*Study, error) {
 	a, err := adapters.Get(s.Batch.Type)
 	if err != nil {
