@@ -133,19 +133,27 @@ func layout(name string) (func(io.Writer, *status.Table, status.Theme), error) {
 // statusJSON writes one JSON document per study, one per line (JSON
 // Lines), in the order given.
 func (a *App) statusJSON(dirs []string) error {
-	return a.eachStudy(dirs, func(snap *status.Snapshot) error { return status.WriteJSON(a.Out, snap, a.Now()) })
+	var s *store.Store
+	head := func(st *store.Store, abs string) (*status.Snapshot, error) { s = st; return status.ReadHead(st, abs) }
+	return a.eachStudyRead(dirs, head, func(snap *status.Snapshot) error { return status.StreamJSON(a.Out, s, snap, a.Now()) })
 }
 
 // eachStudy reads each study directory and hands it to fn, in order; a
 // directory without a study is reported on stderr and skipped, and makes
 // the exit status non-zero.
 func (a *App) eachStudy(dirs []string, fn func(*status.Snapshot) error) error {
+	read := func(s *store.Store, abs string) (*status.Snapshot, error) { return status.ReadSnapshot(s, abs, nil) }
+	return a.eachStudyRead(dirs, read, fn)
+}
+
+// eachStudyRead is eachStudy with the snapshot read by read.
+func (a *App) eachStudyRead(dirs []string, read func(*store.Store, string) (*status.Snapshot, error), fn func(*status.Snapshot) error) error {
 	failed := false
 	for _, dir := range dirs {
 		abs, s, err := openStatusStudy(dir)
 		var snap *status.Snapshot
 		if err == nil {
-			snap, err = status.ReadSnapshot(s, abs, nil)
+			snap, err = read(s, abs)
 		}
 		if err == nil {
 			snap.Conductor = liveness(abs, snap.State)

@@ -21,15 +21,59 @@ type Graph struct {
 
 // Node is one expanded step.
 type Node struct {
-	Name     string     // <step> or <step>_<combo>
-	StepName string     // the step as written in the spec
-	Combo    string     // combination string; "" for an unparameterized step
-	Dir      string     // workspace relative to the study directory
-	Script   string     // script file name without extension
-	Step     *spec.Step // the step with every token of this combination substituted
-	Params   []spec.KV  // used parameters and their values, in spec order
+	Name     string    // <step> or <step>_<combo>
+	StepName string    // the step as written in the spec
+	Combo    string    // combination string; "" for an unparameterized step
+	Dir      string    // workspace relative to the study directory
+	Script   string    // script file name without extension
+	Params   []spec.KV // used parameters and their values, in spec order
 	Parents  []int32
-	Children []int32
+	// The node's step is its spec step with the study's substitutions,
+	// shared by every node of the step, with the texts that vary rendered
+	// for its combination when asked for: a million nodes do not hold a
+	// million steps.
+	shared *sharedStep
+	combo  int32 // the index of the node's parameter combination
+}
+
+// sharedStep is what every node of a spec step shares.
+type sharedStep struct {
+	step    *spec.Step
+	ts      []template // step.Texts() compiled
+	varying []int      // indexes into ts of the templates with tokens
+	funnels []string   // the steps it depends on as a whole
+	x       *expander
+}
+
+// Step returns the step with every token of this combination substituted:
+// a copy made for the caller, whose slices and maps are shared with the
+// spec and must not be changed. It is safe to call from several
+// goroutines.
+func (n *Node) Step() *spec.Step {
+	c := new(spec.Step)
+	n.StepInto(c)
+	return c
+}
+
+// StepInto is Step into a step of the caller's (one that is reused spares
+// a million-step study as many allocations).
+func (n *Node) StepInto(dst *spec.Step) {
+	sh := n.shared
+	c := dst
+	*c = *sh.step
+	if len(sh.varying) > 0 {
+		x, combo := sh.x, int(n.combo)
+		b := binding{params: x.spec.Params, combo: combo, ownWS: x.g.Workspace(n), workspace: func(ws string) string {
+			if contains(sh.funnels, ws) {
+				return x.opt.Dir + "/" + SafeName(ws)
+			}
+			return x.g.Workspace(x.g.Nodes[x.exps[ws].node(combo)])
+		}}
+		texts := c.Texts()
+		for _, i := range sh.varying {
+			*texts[i] = sh.ts[i].render(&b)
+		}
+	}
 }
 
 // Workspace returns the node's absolute workspace.

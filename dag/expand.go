@@ -19,7 +19,8 @@ type Options struct {
 
 // expansion records how one spec step expanded.
 type expansion struct {
-	used      []bool  // per parameter
+	used      []bool // per parameter
+	shared    *sharedStep
 	nodes     []int32 // every node of the step
 	comboNode []int32 // combination index -> node; nil when unparameterized
 }
@@ -106,9 +107,12 @@ type expander struct {
 
 func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *stepGraph) error {
 	params := x.spec.Params
-	exp := &expansion{used: make([]bool, len(params))}
+	exp := &expansion{used: make([]bool, len(params)), shared: &sharedStep{step: sub, ts: ts, x: x}}
 	for i := range ts {
 		ts[i].usedParams(exp.used)
+		if !ts[i].static {
+			exp.shared.varying = append(exp.shared.varying, i)
+		}
 	}
 	for _, tok := range spec.Tokens(st.Name) {
 		if r, ok := refs[tok.Name]; ok {
@@ -141,29 +145,39 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 	usedList := sortedUsed(params, exp.used)
 	x.exps[st.Name] = exp
 	deps := deps{plain: plain, funnels: funnels}
+	exp.shared.funnels = funnels
 	if len(usedList) == 0 {
 		n := &Node{Name: st.Name, StepName: st.Name, Dir: SafeName(st.Name), Script: SafeName(st.Name)}
-		x.add(exp, n, sub, ts, 0, deps)
+		x.add(exp, n, 0, deps)
 		return nil
 	}
 	exp.comboNode = make([]int32, x.combos)
 	seen := make(map[string]int32, x.combos)
 	cleaned := map[string]string{} // folder -> combination, where SafeName changed it
+	folder := SafeName(st.Name)
+	// Nodes and their parameters are allocated in slabs: a million small
+	// allocations cost more than the nodes' own work.
+	var nodes []Node
+	var kvs []spec.KV
 	var key strings.Builder
 	for i := 0; i < x.combos; i++ {
-		key.Reset()
-		for k, p := range usedList {
-			if k > 0 {
-				key.WriteByte('.')
+		var combo string
+		if len(usedList) == 1 {
+			combo = params[usedList[0]].LabelAt(i)
+		} else {
+			key.Reset()
+			for k, p := range usedList {
+				if k > 0 {
+					key.WriteByte('.')
+				}
+				key.WriteString(params[p].LabelAt(i))
 			}
-			key.WriteString(params[p].LabelAt(i))
+			combo = key.String()
 		}
-		combo := key.String()
 		if idx, dup := seen[combo]; dup {
 			exp.comboNode[i] = idx
 			continue
 		}
-		n := &Node{Name: st.Name + "_" + combo, StepName: st.Name, Combo: combo, Script: SafeName(st.Name + "_" + combo)}
 		leaf := SafeName(combo)
 		if !x.opt.HashWS {
 			if other, clash := cleaned[leaf]; clash || leaf != combo && seenKey(seen, leaf) {
@@ -176,14 +190,24 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 			if leaf != combo {
 				cleaned[leaf] = combo
 			}
-		}
-		if x.opt.HashWS {
+		} else {
 			sum := md5.Sum([]byte(combo))
 			leaf = hex.EncodeToString(sum[:])
+		}
+		// The name and the folder share one allocation.
+		both := st.Name + "_" + combo + folder + "/" + leaf
+		name := both[:len(st.Name)+1+len(combo)]
+		if len(nodes) == 0 {
+			nodes = make([]Node, min(x.combos-i, 4096))
+			kvs = make([]spec.KV, len(usedList)*len(nodes))
+		}
+		n := &nodes[0]
+		nodes = nodes[1:]
+		*n = Node{Name: name, StepName: st.Name, Combo: name[len(st.Name)+1:], Dir: both[len(name):], Script: SafeName(name)}
+		if x.opt.HashWS {
 			n.Script = leaf
 		}
-		n.Dir = SafeName(st.Name) + "/" + leaf
-		n.Params = make([]spec.KV, 0, len(usedList))
+		n.Params, kvs = kvs[:0:len(usedList)], kvs[len(usedList):]
 		for p := range params {
 			if exp.used[p] {
 				n.Params = append(n.Params, spec.KV{Key: params[p].Name, Value: params[p].Values[i]})
@@ -191,7 +215,7 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 		}
 		seen[combo] = int32(len(x.g.Nodes))
 		exp.comboNode[i] = int32(len(x.g.Nodes))
-		x.add(exp, n, sub, ts, i, deps)
+		x.add(exp, n, i, deps)
 	}
 	return nil
 }
@@ -203,22 +227,12 @@ func seenKey(seen map[string]int32, k string) bool {
 	return ok
 }
 
-// add appends node n for combination combo, renders its texts and links it
-// to its parents.
-func (x *expander) add(exp *expansion, n *Node, sub *spec.Step, ts []template, combo int, d deps) {
+// add appends node n for combination combo and links it to its parents.
+func (x *expander) add(exp *expansion, n *Node, combo int, d deps) {
 	idx := int32(len(x.g.Nodes))
 	x.g.Nodes = append(x.g.Nodes, n)
 	exp.nodes = append(exp.nodes, idx)
-	b := &binding{params: x.spec.Params, combo: combo, ownWS: x.g.Workspace(n), workspace: func(ws string) string {
-		if contains(d.funnels, ws) {
-			return x.opt.Dir + "/" + SafeName(ws)
-		}
-		return x.g.Workspace(x.g.Nodes[x.exps[ws].node(combo)])
-	}}
-	n.Step = sub.Clone()
-	for i, p := range n.Step.Texts() {
-		*p = ts[i].render(b)
-	}
+	n.shared, n.combo = exp.shared, int32(combo)
 	for _, p := range d.plain {
 		x.link(x.exps[p].node(combo), idx)
 	}
@@ -237,7 +251,6 @@ func (x *expander) add(exp *expansion, n *Node, sub *spec.Step, ts []template, c
 
 func (x *expander) link(parent, child int32) {
 	x.g.Nodes[child].Parents = append(x.g.Nodes[child].Parents, parent)
-	x.g.Nodes[parent].Children = append(x.g.Nodes[parent].Children, child)
 }
 
 func orInto(dst, src []bool) {

@@ -113,14 +113,14 @@ func TestExpandSubstitutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := g.Nodes[0], g.Nodes[2]
-	if want := "echo 10 SIZE.10 SIZE /s/a/SIZE.10 $(UNKNOWN)"; a.Step.Run.Cmd != want {
-		t.Errorf("cmd = %q, want %q", a.Step.Run.Cmd, want)
+	if want := "echo 10 SIZE.10 SIZE /s/a/SIZE.10 $(UNKNOWN)"; a.Step().Run.Cmd != want {
+		t.Errorf("cmd = %q, want %q", a.Step().Run.Cmd, want)
 	}
-	if a.Step.Run.Procs != "10" || a.Step.Description != "size 10" {
-		t.Errorf("procs %q description %q", a.Step.Run.Procs, a.Step.Description)
+	if a.Step().Run.Procs != "10" || a.Step().Description != "size 10" {
+		t.Errorf("procs %q description %q", a.Step().Run.Procs, a.Step().Description)
 	}
-	if want := "cat /s/a/SIZE.10/x"; b.Step.Run.Cmd != want {
-		t.Errorf("b cmd = %q, want %q", b.Step.Run.Cmd, want)
+	if want := "cat /s/a/SIZE.10/x"; b.Step().Run.Cmd != want {
+		t.Errorf("b cmd = %q, want %q", b.Step().Run.Cmd, want)
 	}
 	if len(a.Params) != 1 || a.Params[0] != (spec.KV{Key: "SIZE", Value: "10"}) {
 		t.Errorf("params %v", a.Params)

@@ -111,23 +111,25 @@ func (t *template) render(b *binding) string {
 	if t.static {
 		return t.text
 	}
-	var sb strings.Builder
-	sb.Grow(len(t.text) + 32)
+	// Built on the stack and copied once: every node keeps its texts, so
+	// they take no more memory than their length.
+	var stack [512]byte
+	buf := stack[:0]
 	for _, s := range t.segs {
 		switch s.kind {
 		case segText:
-			sb.WriteString(s.text)
+			buf = append(buf, s.text...)
 		case segValue:
-			sb.WriteString(b.params[s.ref].Values[b.combo])
+			buf = append(buf, b.params[s.ref].Values[b.combo]...)
 		case segLabel:
-			sb.WriteString(b.params[s.ref].LabelAt(b.combo))
+			buf = append(buf, b.params[s.ref].LabelAt(b.combo)...)
 		case segParamName:
-			sb.WriteString(b.params[s.ref].NameText())
+			buf = append(buf, b.params[s.ref].NameText()...)
 		case segOwnWS:
-			sb.WriteString(b.ownWS)
+			buf = append(buf, b.ownWS...)
 		case segWorkspace:
-			sb.WriteString(b.workspace(s.text))
+			buf = append(buf, b.workspace(s.text)...)
 		}
 	}
-	return sb.String()
+	return string(buf)
 }

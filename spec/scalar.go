@@ -45,6 +45,9 @@ func resolveScalar(n *yaml.Node) Scalar {
 	if explicitStr || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return Scalar{Kind: KindString, Text: v}
 	}
+	if plainDecimal(v) { // most values of a large study: no regexp, no big.Int
+		return Scalar{Kind: KindInt, Text: v}
+	}
 	switch {
 	case yamlNull.MatchString(v):
 		return Scalar{Kind: KindNull, Text: "None"}
@@ -63,6 +66,21 @@ func resolveScalar(n *yaml.Node) Scalar {
 		}
 	}
 	return Scalar{Kind: KindString, Text: v}
+}
+
+// plainDecimal reports whether v is a decimal integer that Python prints
+// as it is written: digits, no leading zero (YAML 1.1 reads 017 as octal),
+// at most 18 of them.
+func plainDecimal(v string) bool {
+	if v == "" || len(v) > 18 || v[0] == '0' && len(v) > 1 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // pyInt converts a YAML 1.1 integer to the decimal text Python prints.

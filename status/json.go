@@ -62,14 +62,7 @@ func ReadSnapshot(s *store.Store, dir string, extra func(*store.Tx) error) (*Sna
 		stepsErr <- err
 	}()
 	err := s.View(func(tx *store.Tx) error {
-		var err error
-		if snap.Info, err = tx.Info(); err != nil {
-			return err
-		}
-		if snap.State, err = tx.StudyState(); err != nil {
-			return err
-		}
-		if snap.Status, err = tx.Statuses(); err != nil {
+		if err := snap.readHead(tx); err != nil {
 			return err
 		}
 		if extra != nil {
@@ -84,9 +77,13 @@ func ReadSnapshot(s *store.Store, dir string, extra func(*store.Tx) error) (*Sna
 		return nil, err
 	}
 	if len(snap.Steps) != len(snap.Status) {
-		return nil, fmt.Errorf("the study database is damaged: %d steps but %d statuses", len(snap.Steps), len(snap.Status))
+		return nil, damaged(len(snap.Steps), len(snap.Status))
 	}
 	return snap, nil
+}
+
+func damaged(steps, statuses int) error {
+	return fmt.Errorf("the study database is damaged: %d steps but %d statuses", steps, statuses)
 }
 
 // readSteps decodes the step descriptions, in as many parts as there are
@@ -170,7 +167,109 @@ func stateIndex(s state.State) int {
 // milliseconds and little memory.
 func WriteJSON(w io.Writer, snap *Snapshot, now time.Time) error {
 	e := jsonWriter{w: w}
-	b := make([]byte, 0, 64<<10)
+	b := appendHead(make([]byte, 0, 64<<10), snap, len(snap.Steps))
+	for i := range snap.Steps {
+		if b = e.step(b, i, &snap.Steps[i], &snap.Status[i], now); e.err != nil {
+			return e.err
+		}
+	}
+	e.flush(appendTail(b, snap.Conductor))
+	return e.err
+}
+
+// jsonPart is how many step descriptions StreamJSON holds at a time (in
+// each of two buffers).
+const jsonPart = 16_384
+
+// ReadHead reads what ReadSnapshot reads but the step descriptions: the
+// study, its state and its statuses, in one transaction, for StreamJSON.
+func ReadHead(s *store.Store, dir string) (*Snapshot, error) {
+	snap := &Snapshot{Dir: dir}
+	if err := s.View(snap.readHead); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// readHead reads the study, its state and its statuses.
+func (snap *Snapshot) readHead(tx *store.Tx) error {
+	var err error
+	if snap.Info, err = tx.Info(); err != nil {
+		return err
+	}
+	if snap.State, err = tx.StudyState(); err != nil {
+		return err
+	}
+	snap.Status, err = tx.Statuses()
+	return err
+}
+
+// StreamJSON writes the study of head (from ReadHead) as WriteJSON writes
+// a snapshot, reading the step descriptions from s (they never change
+// after launch) part by part as it writes them, so that a study's steps
+// are never all in memory at once.
+func StreamJSON(w io.Writer, s *store.Store, head *Snapshot, now time.Time) error {
+	n := len(head.Status)
+	var count int
+	if err := s.View(func(tx *store.Tx) (err error) { count, err = tx.StepCount(); return err }); err != nil {
+		return err
+	}
+	if count != n {
+		return damaged(count, n)
+	}
+	// Parts are read into two buffers in turn, one ahead of the writing.
+	type part struct {
+		lo    int
+		steps []store.StepInfo
+		err   error
+	}
+	parts := make(chan part, 1)
+	free := make(chan []store.StepInfo, 2)
+	free <- make([]store.StepInfo, min(n, jsonPart))
+	free <- make([]store.StepInfo, min(n, jsonPart))
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(parts)
+		for lo := 0; lo < n; lo += jsonPart {
+			var buf []store.StepInfo
+			select {
+			case buf = <-free:
+			case <-done:
+				return
+			}
+			buf = buf[:min(jsonPart, n-lo)]
+			err := s.View(func(tx *store.Tx) error { return tx.StepsInto(buf, lo) })
+			select {
+			case parts <- part{lo, buf, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	e := jsonWriter{w: w}
+	b := appendHead(make([]byte, 0, 64<<10), head, n)
+	for p := range parts {
+		if p.err != nil {
+			return p.err
+		}
+		for k := range p.steps {
+			if b = e.step(b, p.lo+k, &p.steps[k], &head.Status[p.lo+k], now); e.err != nil {
+				return e.err
+			}
+		}
+		free <- p.steps
+	}
+	e.flush(appendTail(b, head.Conductor))
+	return e.err
+}
+
+// appendHead appends the document up to its steps: the study, its state,
+// the total of n steps and the counts per state.
+func appendHead(b []byte, snap *Snapshot, n int) []byte {
 	b = append(b, `{"schema":`...)
 	b = strconv.AppendInt(b, JSONSchema, 10)
 	b = append(b, `,"study":`...)
@@ -182,7 +281,7 @@ func WriteJSON(w io.Writer, snap *Snapshot, now time.Time) error {
 	b = append(b, `,"created":`...)
 	b = appendTime(b, snap.Info.Created)
 	b = append(b, `,"total":`...)
-	b = strconv.AppendInt(b, int64(len(snap.Steps)), 10)
+	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, `,"counts":{`...)
 	for k, c := range Counts(snap.Status) {
 		if k > 0 {
@@ -192,32 +291,34 @@ func WriteJSON(w io.Writer, snap *Snapshot, now time.Time) error {
 		b = append(b, ':')
 		b = strconv.AppendInt(b, int64(c.N), 10)
 	}
-	b = append(b, `},"steps":[`...)
-	for i := range snap.Steps {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendStep(b, &snap.Steps[i], &snap.Status[i], now)
-		if len(b) >= 56<<10 {
-			if b = e.flush(b); e.err != nil {
-				return e.err
-			}
-		}
-	}
+	return append(b, `},"steps":[`...)
+}
+
+// appendTail appends the rest of the document after its steps.
+func appendTail(b []byte, conductor string) []byte {
 	b = append(b, `],"conductor":`...)
-	if snap.Conductor == "" {
+	if conductor == "" {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, snap.Conductor)
+		b = appendString(b, conductor)
 	}
-	b = append(b, "}\n"...)
-	e.flush(b)
-	return e.err
+	return append(b, "}\n"...)
 }
 
 type jsonWriter struct {
 	w   io.Writer
 	err error
+}
+
+// step appends step i, flushing the buffer when it is nearly full.
+func (e *jsonWriter) step(b []byte, i int, info *store.StepInfo, st *store.StepStatus, now time.Time) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	if b = appendStep(b, info, st, now); len(b) >= 56<<10 {
+		b = e.flush(b)
+	}
+	return b
 }
 
 func (e *jsonWriter) flush(b []byte) []byte {

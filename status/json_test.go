@@ -284,3 +284,77 @@ func FuzzAppendString(f *testing.F) {
 	}
 	f.Fuzz(checkString)
 }
+
+// TestStreamJSON checks that StreamJSON writes what WriteJSON writes of a
+// snapshot, for studies of one part and of several.
+func TestStreamJSON(t *testing.T) {
+	many := func(tb testing.TB) (*store.Store, string) {
+		n := 2*jsonPart + 7
+		steps := make([]store.StepInfo, n)
+		status := make([]store.StepStatus, n)
+		for i := range steps {
+			name := "s_X." + strings.Repeat("x", i%5) + string(rune('a'+i%26))
+			steps[i] = store.StepInfo{Name: name, Workspace: "s/" + name, Params: []store.KV{{Key: "X", Value: name}}}
+			status[i] = store.StepStatus{State: state.All[i%len(state.All)], Started: at(float64(i % 100))}
+		}
+		return newStudy(tb, "many", state.StudyRunning, steps, status)
+	}
+	for name, study := range map[string]func(testing.TB) (*store.Store, string){
+		"failure": failedStudy, "dry": dryStudy, "many": many,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, dir := study(t)
+			snap, err := ReadSnapshot(s, dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap.Conductor = ConductorGone
+			var want, got bytes.Buffer
+			if err := WriteJSON(&want, snap, now); err != nil {
+				t.Fatal(err)
+			}
+			head, err := ReadHead(s, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if head.State != snap.State || head.Steps != nil {
+				t.Errorf("head: state %q and %d steps, want %q and none", head.State, len(head.Steps), snap.State)
+			}
+			head.Conductor = ConductorGone
+			if err := StreamJSON(&got, s, head, now); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("StreamJSON differs from WriteJSON:\n%.300s\n%.300s", got.Bytes(), want.Bytes())
+			}
+		})
+	}
+}
+
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.n++; w.n > 2 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+// TestStreamJSONWriteError: a failing output stops the stream with its
+// error.
+func TestStreamJSONWriteError(t *testing.T) {
+	steps := make([]store.StepInfo, 3*jsonPart)
+	status := make([]store.StepStatus, len(steps))
+	for i := range steps {
+		steps[i] = store.StepInfo{Name: strings.Repeat("n", 40), Workspace: "w"}
+		status[i] = store.StepStatus{State: state.Initialized}
+	}
+	s, dir := newStudy(t, "big", state.StudyInitialized, steps, status)
+	head, err := ReadHead(s, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := StreamJSON(&failingWriter{}, s, head, now); err == nil || err.Error() != "disk full" {
+		t.Fatalf("err = %v, want disk full", err)
+	}
+}

@@ -3,7 +3,7 @@
 package status
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -116,23 +116,71 @@ func Rows(snap *Snapshot, now time.Time) []Row {
 
 // WriteCSV writes status.csv atomically (a reader never sees half a file).
 func WriteCSV(path string, rows []Row) error {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.Write(Columns); err != nil {
+	w, err := CreateCSV(path)
+	if err != nil {
 		return err
 	}
 	for i := range rows {
-		if err := w.Write(rows[i][:]); err != nil {
-			return err
-		}
+		w.Add(rows[i])
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
+	return w.Close()
+}
+
+// CSVFile is status.csv being written, row by row, beside its place: a
+// reader never sees half a file.
+type CSVFile struct {
+	path, tmp string
+	f         *os.File
+	bw        *bufio.Writer
+	w         *csv.Writer
+	err       error
+}
+
+// CreateCSV starts writing status.csv at path, with its header.
+func CreateCSV(path string) (*CSVFile, error) {
+	c := &CSVFile{path: path, tmp: filepath.Join(filepath.Dir(path), ".status.csv.tmp")}
+	var err error
+	if c.f, err = os.Create(c.tmp); err != nil {
+		return nil, err
 	}
-	tmp := filepath.Join(filepath.Dir(path), ".status.csv.tmp")
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return err
+	c.bw = bufio.NewWriterSize(c.f, 256<<10)
+	c.w = csv.NewWriter(c.bw)
+	c.err = c.w.Write(Columns)
+	return c, nil
+}
+
+// Add writes one row; a failure is kept for Close.
+func (c *CSVFile) Add(r Row) {
+	if c.err == nil {
+		c.err = c.w.Write(r[:])
 	}
-	return os.Rename(tmp, path)
+}
+
+// Close finishes the file and moves it into place, or removes it and
+// returns the first failure.
+func (c *CSVFile) Close() error {
+	c.w.Flush()
+	err := c.err
+	if err == nil {
+		err = c.w.Error()
+	}
+	if err == nil {
+		err = c.bw.Flush()
+	}
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(c.tmp, c.path)
+	}
+	if err != nil {
+		os.Remove(c.tmp)
+	}
+	return err
+}
+
+// Discard removes the unfinished file.
+func (c *CSVFile) Discard() {
+	c.f.Close()
+	os.Remove(c.tmp)
 }

@@ -255,21 +255,52 @@ func (s *Store) migrate(want int, migrations map[int]Migration) error {
 	})
 }
 
-// Create writes a new database for a study in one transaction.
+// Create writes a new database for a study.
 func Create(dir string, info *StudyInfo, settings Settings, steps []StepInfo, status []StepStatus, st state.Study) (*Store, error) {
-	s := &Store{path: Path(dir)}
-	if _, err := os.Stat(s.path); err == nil {
+	d, err := Prepare(dir, info, settings, st, len(steps), func(i int, si *StepInfo, ss *StepStatus) {
+		*si, *ss = steps[i], status[i]
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.Publish()
+}
+
+// Draft is a study database written beside its place (File + ".new"),
+// where no reader looks: Publish moves it into place, Discard removes it.
+type Draft struct {
+	tmp, path string
+}
+
+// draftBatch is how many steps go into one transaction of Prepare: the
+// transaction keeps every record it writes in memory until it commits.
+const draftBatch = 5_000
+
+// Prepare writes the database of a new study with n steps, which record
+// fills in one at a time (into zeroed records), as a Draft. It writes the
+// steps in transactions of draftBatch each, so that its memory does not
+// grow with the study, and syncs the file once, at the end.
+func Prepare(dir string, info *StudyInfo, settings Settings, st state.Study, n int, record func(i int, info *StepInfo, status *StepStatus)) (*Draft, error) {
+	d := &Draft{tmp: Path(dir) + ".new", path: Path(dir)}
+	if _, err := os.Stat(d.path); err == nil {
 		return nil, fmt.Errorf("%s already holds a study database", dir)
 	}
-	// Map enough for the whole study up front: growing the map while the
-	// transaction commits copies every page, once per doubling.
-	err := s.updateSized(64<<10+1024*(len(steps)+1), func(tx *Tx) error {
+	os.Remove(d.tmp) // left by a launch that died
+	if gate, err := os.OpenFile(d.path+".gate", os.O_RDWR|os.O_CREATE, 0o644); err == nil {
+		gate.Close() // the study's gate (see turn) is there from the start
+	}
+	db, err := bolt.Open(d.tmp, 0o644, &bolt.Options{NoSync: true, InitialMmapSize: 64<<10 + 1024*(n+1)})
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the study database %s: %v", d.tmp, err)
+	}
+	err = db.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{tx: btx}
 		for _, b := range allBuckets {
-			if _, err := tx.tx.CreateBucketIfNotExists(b); err != nil {
+			if _, err := btx.CreateBucket(b); err != nil {
 				return err
 			}
 		}
-		meta := tx.tx.Bucket(bucketMeta)
+		meta := btx.Bucket(bucketMeta)
 		if err := meta.Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion))); err != nil {
 			return err
 		}
@@ -279,34 +310,106 @@ func Create(dir string, info *StudyInfo, settings Settings, steps []StepInfo, st
 		if err := tx.SetSettings(settings); err != nil {
 			return err
 		}
-		if err := tx.SetStudyState(st); err != nil {
-			return err
-		}
-		sb := tx.tx.Bucket(bucketSteps)
-		sb.FillPercent = 1 // keys only ever grow: pack pages full
-		for i := range steps {
-			if err := putJSON(sb, key32(i), &steps[i]); err != nil {
-				return err
-			}
-		}
-		stb := tx.tx.Bucket(bucketStatus)
-		stb.FillPercent = 1
-		for i := range status {
-			if err := putJSON(stb, key32(i), &status[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.SetStudyState(st)
 	})
+	var enc recordEncoder
+	for lo := 0; lo < n && err == nil; lo += draftBatch {
+		err = db.Update(func(btx *bolt.Tx) error {
+			sb, stb := btx.Bucket(bucketSteps), btx.Bucket(bucketStatus)
+			sb.FillPercent, stb.FillPercent = 1, 1 // keys only ever grow: pack pages full
+			enc.reset()
+			for i := lo; i < min(n, lo+draftBatch); i++ {
+				var si StepInfo
+				var ss StepStatus
+				record(i, &si, &ss)
+				k := enc.key(i)
+				if err := sb.Put(k, enc.keep(appendStepJSON(enc.buf[:0], &si))); err != nil {
+					return err
+				}
+				v, err := encodeStatus(enc.buf[:0], &ss)
+				if err != nil {
+					return err
+				}
+				if err := stb.Put(k, enc.keep(v)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = db.Sync()
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
+		os.Remove(d.tmp)
+		return nil, fmt.Errorf("cannot write the study database %s: %v", d.tmp, err)
+	}
+	return d, nil
+}
+
+// Publish moves the database into place: from now on the directory holds
+// a study.
+func (d *Draft) Publish() (*Store, error) {
+	if err := os.Rename(d.tmp, d.path); err != nil {
+		os.Remove(d.tmp)
 		return nil, err
 	}
-	return s, nil
+	return &Store{path: d.path}, nil
+}
+
+// Discard removes the draft.
+func (d *Draft) Discard() { os.Remove(d.tmp) }
+
+// recordEncoder encodes the records of one transaction into chunks of
+// memory that live as long as the transaction: bbolt keeps the keys and
+// values it is given, uncopied, until it commits.
+type recordEncoder struct {
+	buf   []byte // where each record is encoded before it is kept
+	chunk []byte
+}
+
+func (e *recordEncoder) reset() { e.chunk = nil }
+
+// take returns n bytes of the current chunk.
+func (e *recordEncoder) take(n int) []byte {
+	if cap(e.chunk)-len(e.chunk) < n {
+		e.chunk = make([]byte, 0, max(n, 1<<20))
+	}
+	lo := len(e.chunk)
+	e.chunk = e.chunk[:lo+n]
+	return e.chunk[lo : lo+n : lo+n]
+}
+
+func (e *recordEncoder) key(i int) []byte {
+	k := e.take(4)
+	binary.BigEndian.PutUint32(k, uint32(i))
+	return k
+}
+
+// keep copies data (the encoder's buffer) into the chunk.
+func (e *recordEncoder) keep(data []byte) []byte {
+	e.buf = data[:0]
+	out := e.take(len(data))
+	copy(out, data)
+	return out
+}
+
+// encodeStatus appends st to b as json.Marshal writes it, or fails as
+// json.Marshal does.
+func encodeStatus(b []byte, st *StepStatus) ([]byte, error) {
+	if !statusEncodable(st) {
+		data, err := json.Marshal(st)
+		return append(b, data...), err
+	}
+	return appendStatusJSON(b, st), nil
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	db, err := s.open(true, 0)
+	db, err := s.open(true)
 	if err != nil {
 		return err
 	}
@@ -322,10 +425,8 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	return s.update(fn)
 }
 
-func (s *Store) update(fn func(*Tx) error) error { return s.updateSized(0, fn) }
-
-func (s *Store) updateSized(mmapSize int, fn func(*Tx) error) error {
-	db, err := s.open(false, mmapSize)
+func (s *Store) update(fn func(*Tx) error) error {
+	db, err := s.open(false)
 	if err != nil {
 		return err
 	}
@@ -333,7 +434,7 @@ func (s *Store) updateSized(mmapSize int, fn func(*Tx) error) error {
 	return guard(s.path, func() error { return db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) }) })
 }
 
-func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
+func (s *Store) open(readOnly bool) (*bolt.DB, error) {
 	var db *bolt.DB
 	timeout := s.LockTimeout
 	if timeout <= 0 {
@@ -344,7 +445,7 @@ func (s *Store) open(readOnly bool, mmapSize int) (*bolt.DB, error) {
 	err := guard(s.path, func() error {
 		var err error
 		wait := max(time.Until(deadline), 100*time.Millisecond)
-		db, err = bolt.Open(s.path, 0o644, &bolt.Options{Timeout: wait, ReadOnly: readOnly, InitialMmapSize: mmapSize})
+		db, err = bolt.Open(s.path, 0o644, &bolt.Options{Timeout: wait, ReadOnly: readOnly})
 		return err
 	})
 	leave()

@@ -124,7 +124,7 @@ func (t *Tx) StepsInto(dst []StepInfo, lo int) error {
 		if int(binary.BigEndian.Uint32(k)) != lo+i {
 			return fmt.Errorf("the study database's steps are out of order; it is damaged")
 		}
-		if err := json.Unmarshal(v, &dst[i]); err != nil {
+		if err := decodeStep(v, &dst[i]); err != nil {
 			return fmt.Errorf("the study database has a damaged step record: %v", err)
 		}
 		i++
@@ -142,12 +142,15 @@ func (t *Tx) Statuses() ([]StepStatus, error) {
 		return nil, err
 	}
 	var out []StepStatus
+	if k, _ := b.Cursor().Last(); k != nil { // the keys run from 0 up
+		out = make([]StepStatus, 0, int(binary.BigEndian.Uint32(k))+1)
+	}
 	err = b.ForEach(func(k, v []byte) error {
 		if int(binary.BigEndian.Uint32(k)) != len(out) {
 			return fmt.Errorf("the study database's statuses are out of order; it is damaged")
 		}
 		out = append(out, StepStatus{})
-		if err := json.Unmarshal(v, &out[len(out)-1]); err != nil {
+		if err := decodeStatus(v, &out[len(out)-1]); err != nil {
 			return fmt.Errorf("the study database has a damaged status record: %v", err)
 		}
 		return nil
@@ -162,4 +165,14 @@ func (t *Tx) Status(i int) (*StepStatus, error) {
 }
 
 // PutStatus stores the status of node i.
-func (t *Tx) PutStatus(i int, s *StepStatus) error { return t.putJSON(bucketStatus, key32(i), s) }
+func (t *Tx) PutStatus(i int, s *StepStatus) error {
+	b, err := t.bucket(bucketStatus)
+	if err != nil {
+		return err
+	}
+	data, err := encodeStatus(nil, s)
+	if err != nil {
+		return err
+	}
+	return b.Put(key32(i), data)
+}

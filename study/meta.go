@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,12 +102,23 @@ func writeYAML(path string, fill func(*bufio.Writer)) error {
 	return f.Close()
 }
 
-var plainYAML = regexp.MustCompile(`^[A-Za-z/_][A-Za-z0-9_./()\-+ ]*$`)
+// plainYAML reports whether s is [A-Za-z/_][A-Za-z0-9_./()\-+ ]* (a loop:
+// meta/ holds a line per value and per step, a million of them).
+func plainYAML(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '/' || c == '_'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || strings.IndexByte("./()-+ ", c) >= 0)) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // yamlText writes s plain where YAML reads it back as the same string, and
 // double-quoted otherwise.
 func yamlText(s string) string {
-	if plainYAML.MatchString(s) && !strings.HasSuffix(s, " ") {
+	if plainYAML(s) && !strings.HasSuffix(s, " ") {
 		switch strings.ToLower(s) {
 		case "yes", "no", "true", "false", "on", "off", "null", "y", "n":
 		default:

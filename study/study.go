@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
@@ -37,7 +38,7 @@ type Options struct {
 }
 
 // Study is a study ready to be written: expanded, with every script
-// rendered, so that nothing can fail for a reason in the spec once writing
+// checked, so that nothing can fail for a reason in the spec once writing
 // begins.
 type Study struct {
 	Spec     *spec.Spec
@@ -49,11 +50,13 @@ type Study struct {
 	scripts  []rendered
 	adapter  adapters.Adapter
 	deps     map[string]string // dependency name -> resolved path
+	steps    sync.Pool         // of *spec.Step, to render nodes with
 }
 
+// rendered is what the state database needs of a node's scripts.
 type rendered struct {
-	script, restart []byte
-	scheduled       bool
+	walltime                   string
+	scheduled, nested, restart bool
 }
 
 // Dir returns where the study goes: -o exactly, else
@@ -82,7 +85,7 @@ func Dir(s *spec.Spec, opt Options) (string, error) {
 func Stem(name string) string { return dag.SafeName(name) }
 
 // New resolves dependencies, expands the DAG of s for directory dir and
-// renders every script.
+// checks every script.
 func New(s *spec.Spec, dir string, opt Options) (*Study, error) {
 	a, err := opt.Adapters.Get(s.Batch.Type)
 	if err != nil {
@@ -130,27 +133,70 @@ func (st *Study) resolveDeps() error {
 	return nil
 }
 
-// render builds every script in memory.
+// render renders every scheduled script once, so that nothing in the spec
+// can fail once writing begins (a local script cannot fail: see
+// TestLocalScriptsRender), and keeps what the state database needs. The
+// scripts themselves are rendered again as they are written: a million of
+// them are not all kept in memory.
 func (st *Study) render() error {
 	st.scripts = make([]rendered, len(st.Graph.Nodes))
+	launcher := make([]bool, len(st.Graph.Nodes)) // uses $(LAUNCHER) but runs locally
+	err := forEach(len(st.Graph.Nodes), func(i int) error {
+		step := st.step(st.Graph.Nodes[i])
+		defer st.putStep(step)
+		r := &st.scripts[i]
+		r.scheduled, r.walltime, r.nested, r.restart = step.Run.Scheduled(), step.Run.Walltime, step.Run.Nested, step.Run.Restart != ""
+		launcher[i] = !r.scheduled && (adapters.HasLauncher(step.Run.Cmd) || adapters.HasLauncher(step.Run.Restart))
+		if !r.scheduled { // adapters.Render has nothing to refuse in a local script
+			return nil
+		}
+		if err := st.renderNode(i, step, func(bool, []byte) error { return nil }); err != nil {
+			return renderError(step, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	warned := map[string]bool{}
 	for i, n := range st.Graph.Nodes {
-		sc := &adapters.Script{JobName: st.jobName(n), Step: n.Step, Batch: &st.Spec.Batch}
-		r := &st.scripts[i]
-		r.scheduled = n.Step.Run.Scheduled()
-		if !r.scheduled && !warned[n.StepName] && (adapters.HasLauncher(n.Step.Run.Cmd) || adapters.HasLauncher(n.Step.Run.Restart)) {
+		if launcher[i] && !warned[n.StepName] {
 			warned[n.StepName] = true
 			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: step '%s' uses $(LAUNCHER) but sets neither nodes nor procs, so it runs locally; the token is left out",
-				n.Step.Run.Pos["cmd"], n.StepName))
+				n.Step().Run.Pos["cmd"], n.StepName))
 		}
-		var err error
-		if r.script, err = adapters.Render(st.adapter, sc, n.Step.Run.Cmd, r.scheduled); err != nil {
-			return renderError(n.Step, err)
+	}
+	return nil
+}
+
+// step returns node n's step (Node.Step) in a recycled step; give it back
+// with putStep.
+func (st *Study) step(n *dag.Node) *spec.Step {
+	step, _ := st.steps.Get().(*spec.Step)
+	if step == nil {
+		step = new(spec.Step)
+	}
+	n.StepInto(step)
+	return step
+}
+
+func (st *Study) putStep(step *spec.Step) { st.steps.Put(step) }
+
+// renderNode renders node i's script and then its restart script, if it
+// has one, for its step (Node.Step), handing each to fn.
+func (st *Study) renderNode(i int, step *spec.Step, fn func(restart bool, script []byte) error) error {
+	sc := &adapters.Script{JobName: st.jobName(st.Graph.Nodes[i]), Step: step, Batch: &st.Spec.Batch}
+	texts := []string{step.Run.Cmd, step.Run.Restart}
+	if step.Run.Restart == "" {
+		texts = texts[:1]
+	}
+	for k, text := range texts {
+		script, err := adapters.Render(st.adapter, sc, text, st.scripts[i].scheduled)
+		if err != nil {
+			return err
 		}
-		if n.Step.Run.Restart != "" {
-			if r.restart, err = adapters.Render(st.adapter, sc, n.Step.Run.Restart, r.scheduled); err != nil {
-				return renderError(n.Step, err)
-			}
+		if err := fn(k == 1, script); err != nil {
+			return err
 		}
 	}
 	return nil

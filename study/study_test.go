@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/adapters/all"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
@@ -492,6 +493,33 @@ func TestWriteProgress(t *testing.T) {
 	for k := 1; k < len(calls); k++ {
 		if calls[k] <= calls[k-1] {
 			t.Errorf("progress went from %d to %d", calls[k-1], calls[k])
+		}
+	}
+}
+
+// New checks only scheduled scripts before anything is written: a script
+// rendered as local never fails, whatever its step asks of any adapter.
+func TestLocalScriptsRender(t *testing.T) {
+	cmds := []string{"echo hi", "$(LAUNCHER)[bad] x", "$(LAUNCHER)[0n, -1p] y $(LAUNCHER)", "$(LAUNCHER)[", "\x00\xff"}
+	reg := all.Registry()
+	if len(reg.Names()) < 4 {
+		t.Fatalf("adapters %v: the test needs them all", reg.Names())
+	}
+	for _, name := range reg.Names() {
+		a, err := reg.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range cmds {
+			step := &spec.Step{Name: "s", Run: spec.Run{Cmd: cmd, Nodes: "-3", Procs: "x", GPUs: "many", Walltime: "forever",
+				CoresPerTask: "0.5", Exclusive: "maybe", Nested: true}}
+			sc := &adapters.Script{JobName: "s", Step: step, Batch: &spec.Batch{Type: name, Nodes: "nope", Procs: "?"}}
+			if _, err := adapters.Render(a, sc, cmd, false); err != nil {
+				t.Errorf("%s: rendering %q as a local script failed: %v", name, cmd, err)
+			}
+			if _, err := adapters.Render(a, sc, cmd, true); name == "slurm" && cmd == cmds[1] && err == nil {
+				t.Errorf("slurm: %q rendered as a scheduled script should fail", cmd)
+			}
 		}
 	}
 }

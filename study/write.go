@@ -55,13 +55,31 @@ func (st *Study) Write(environ []string) (err error) {
 	if err := st.copyInputs(); err != nil {
 		return err
 	}
-	if err := st.writeScripts(root); err != nil {
+	// The meta files and the state database (as a draft, put in place
+	// last) are written alongside the scripts.
+	type drafted struct {
+		d   *store.Draft
+		err error
+	}
+	drafts := make(chan drafted, 1)
+	go func() {
+		err := st.writeMeta(environ)
+		var d *store.Draft
+		if err == nil {
+			d, err = st.prepareState(root)
+		}
+		drafts <- drafted{d, err}
+	}()
+	err = st.writeScripts(root)
+	r := <-drafts
+	if err == nil {
+		err = r.err
+	}
+	if err != nil {
 		return err
 	}
-	if err := st.writeMeta(environ); err != nil {
-		return err
-	}
-	return st.writeState(root)
+	_, err = r.d.Publish()
+	return err
 }
 
 // cloneDeps clones each git dependency and checks out its tag, branch or
@@ -122,56 +140,152 @@ func (st *Study) copyInputs() error {
 	return nil
 }
 
-// ScriptPath returns where node i's script is written under root.
+// scriptPath returns where node n's script is written under root.
 func (st *Study) scriptPath(root string, n *dag.Node, restart bool) string {
+	return root + "/" + n.Dir + "/" + st.scriptName(n, restart)
+}
+
+// scriptName is the file name of node n's script.
+func (st *Study) scriptName(n *dag.Node, restart bool) string {
 	ext := st.adapter.Extension()
 	if restart {
 		ext = ".restart" + ext
 	}
-	return root + "/" + n.Dir + "/" + n.Script + ext
+	return n.Script + ext
 }
 
 // writeScripts creates every workspace and writes every script, in
 // parallel: on a filesystem, file creation is the whole cost of a study.
 func (st *Study) writeScripts(root string) error {
-	tops := map[string]bool{}
+	var trees []*tree // the study, and the scripts' tree with --usetmp
+	defer func() {
+		for _, t := range trees {
+			t.close()
+		}
+	}()
+	for _, base := range st.bases(root) {
+		t, err := openTree(base)
+		if err != nil {
+			return err
+		}
+		trees = append(trees, t)
+	}
 	for _, n := range st.Graph.Nodes {
-		if top, _, nested := strings.Cut(n.Dir, "/"); nested && !tops[top] {
-			tops[top] = true
-			for _, base := range st.bases(root) {
-				if err := os.Mkdir(base+"/"+top, 0o755); err != nil {
+		top, _, nested := strings.Cut(n.Dir, "/")
+		if _, made := trees[0].tops[top]; nested && !made {
+			for _, t := range trees {
+				if err := t.mkTop(top); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	var (
-		next, done atomic.Int64
-		wg         sync.WaitGroup
-		firstErr   error
-		errOnce    sync.Once
-		progress   sync.Mutex
-		shown      int
-	)
 	total := len(st.Graph.Nodes)
+	var (
+		done     atomic.Int64
+		progress sync.Mutex
+		shown    int
+	)
+	return forEach(total, func(i int) error {
+		if err := st.writeNode(trees, i); err != nil {
+			return err
+		}
+		if n := int(done.Add(1)); st.Opt.Progress != nil && (n%256 == 0 || n == total) {
+			progress.Lock()
+			if n > shown {
+				shown = n
+				st.Opt.Progress(n, total)
+			}
+			progress.Unlock()
+		}
+		return nil
+	})
+}
+
+// tree is a folder that workspaces are made in, held open with each of
+// its top folders, so that every workspace and script is made by a path of
+// two components from there instead of one walked from the root.
+type tree struct {
+	path string
+	fd   int
+	tops map[string]int // top folder -> its descriptor
+}
+
+func openTree(path string) (*tree, error) {
+	fd, err := openDir(path)
+	if err != nil {
+		return nil, err
+	}
+	return &tree{path: path, fd: fd, tops: map[string]int{}}, nil
+}
+
+func openDir(path string) (int, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return fd, nil
+}
+
+// mkTop creates the top folder top and holds it open.
+func (t *tree) mkTop(top string) error {
+	if err := os.Mkdir(t.path+"/"+top, 0o755); err != nil {
+		return err
+	}
+	fd, err := openDir(t.path + "/" + top)
+	if err != nil {
+		return err
+	}
+	t.tops[top] = fd
+	return nil
+}
+
+// at returns the descriptor dir (a path relative to the tree) is made
+// from, and its path from there.
+func (t *tree) at(dir string) (int, string) {
+	if top, rest, nested := strings.Cut(dir, "/"); nested {
+		if fd, ok := t.tops[top]; ok {
+			return fd, rest
+		}
+	}
+	return t.fd, dir
+}
+
+func (t *tree) close() {
+	syscall.Close(t.fd)
+	for _, fd := range t.tops {
+		syscall.Close(fd)
+	}
+}
+
+// forEach runs fn(0) to fn(n-1) on as many workers as there are
+// processors (at most 8). It returns the error of the lowest index that
+// failed, every lower index having run, so that which error a study
+// reports does not depend on timing.
+func forEach(n int, fn func(i int) error) error {
+	var (
+		next     atomic.Int64
+		failedAt atomic.Int64 // the lowest index that failed, n if none
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	failedAt.Store(int64(n))
 	work := func() {
 		defer wg.Done()
 		for {
-			i := int(next.Add(1) - 1)
-			if i >= total {
+			i := next.Add(1) - 1
+			if i >= failedAt.Load() {
 				return
 			}
-			if err := st.writeNode(root, i); err != nil {
-				errOnce.Do(func() { firstErr = err })
-				return
-			}
-			if n := int(done.Add(1)); st.Opt.Progress != nil && (n%256 == 0 || n == total) {
-				progress.Lock()
-				if n > shown {
-					shown = n
-					st.Opt.Progress(n, total)
+			if err := fn(int(i)); err != nil {
+				mu.Lock()
+				if i < failedAt.Load() {
+					failedAt.Store(i)
+					firstErr = err
 				}
-				progress.Unlock()
+				mu.Unlock()
+				return
 			}
 		}
 	}
@@ -193,30 +307,35 @@ func (st *Study) bases(root string) []string {
 	return []string{st.Dir, root}
 }
 
-func (st *Study) writeNode(root string, i int) error {
+func (st *Study) writeNode(trees []*tree, i int) error {
 	n := st.Graph.Nodes[i]
-	for _, base := range st.bases(root) {
-		if err := os.Mkdir(base+"/"+n.Dir, 0o755); err != nil {
-			return err
+	for _, t := range trees {
+		fd, rel := t.at(n.Dir)
+		if err := syscall.Mkdirat(fd, rel, 0o755); err != nil {
+			return &os.PathError{Op: "mkdir", Path: t.path + "/" + n.Dir, Err: err}
 		}
 	}
-	r := &st.scripts[i]
-	if err := createScript(st.scriptPath(root, n, false), r.script); err != nil {
-		return err
-	}
-	if r.restart != nil {
-		return createScript(st.scriptPath(root, n, true), r.restart)
-	}
-	return nil
+	scripts := trees[len(trees)-1]
+	fd, rel := scripts.at(n.Dir)
+	step := st.step(n)
+	defer st.putStep(step)
+	return st.renderNode(i, step, func(restart bool, script []byte) error {
+		name := st.scriptName(n, restart)
+		if op, err := createScript(fd, rel+"/"+name, script); err != nil {
+			return &os.PathError{Op: op, Path: scripts.path + "/" + n.Dir + "/" + name, Err: err}
+		}
+		return nil
+	})
 }
 
-// createScript writes a new executable file with three system calls; the
-// os package would also register each file with the poller, which doubles
-// the cost of a study of small files. It never overwrites.
-func createScript(path string, data []byte) error {
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o755)
+// createScript writes a new executable file, rel from the folder dirfd,
+// with three system calls; the os package would also register each file
+// with the poller, which doubles the cost of a study of small files. It
+// never overwrites. On failure it says which call failed.
+func createScript(dirfd int, rel string, data []byte) (op string, err error) {
+	fd, err := syscall.Openat(dirfd, rel, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o755)
 	if err != nil {
-		return &os.PathError{Op: "create", Path: path, Err: err}
+		return "create", err
 	}
 	for len(data) > 0 {
 		n, err := syscall.Write(fd, data)
@@ -225,48 +344,51 @@ func createScript(path string, data []byte) error {
 		}
 		if err != nil {
 			syscall.Close(fd)
-			return &os.PathError{Op: "write", Path: path, Err: err}
+			return "write", err
 		}
 		data = data[n:]
 	}
 	if err := syscall.Close(fd); err != nil {
-		return &os.PathError{Op: "close", Path: path, Err: err}
+		return "close", err
 	}
-	return nil
+	return "", nil
 }
 
-// writeState creates the state database and status.csv, last: a directory
-// without a database is not a study, so an interrupted write never looks
-// like one.
-func (st *Study) writeState(root string) error {
+// prepareState writes the state database as a draft, and status.csv in
+// the same pass:
+// the database goes into place last, since a directory without one is not
+// a study, so an interrupted write never looks like one. Both are written
+// one step at a time, without holding every record.
+func (st *Study) prepareState(root string) (*store.Draft, error) {
 	pos := make([]int32, len(st.Graph.Nodes)) // node index -> table position
 	for p, i := range st.order {
 		pos[i] = int32(p)
 	}
-	infos := make([]store.StepInfo, len(st.order))
-	stats := make([]store.StepStatus, len(st.order))
 	initial, studyState := state.Initialized, state.StudyInitialized
 	if st.Opt.Dry {
 		initial, studyState = state.DryRun, state.StudyDryRun
 	}
-	for p, i := range st.order {
+	record := func(p int, info *store.StepInfo, stat *store.StepStatus) {
+		i := st.order[p]
 		n := st.Graph.Nodes[i]
-		info := &infos[p]
 		info.Name, info.Step, info.Workspace = n.Name, n.StepName, n.Dir
+		r := &st.scripts[i]
 		info.Script = st.scriptPath(root, n, false)
-		if st.scripts[i].restart != nil {
+		if r.restart {
 			info.Restart = st.scriptPath(root, n, true)
 		}
-		info.Scheduled = st.scripts[i].scheduled
+		info.Scheduled, info.Walltime, info.Nested = r.scheduled, r.walltime, r.nested
 		info.JobName = st.jobName(n)
-		info.Walltime, info.Nested = n.Step.Run.Walltime, n.Step.Run.Nested
 		info.Params = adapters.StoreKVs(n.Params)
-		for _, par := range n.Parents {
-			info.Parents = append(info.Parents, pos[par])
+		if len(n.Parents) > 0 {
+			info.Parents = make([]int32, len(n.Parents))
+			for k, par := range n.Parents {
+				info.Parents[k] = pos[par]
+			}
 		}
-		stats[p].State = initial
+		stat.State = initial
 		if st.Opt.Dry {
-			stats[p].Ended = st.Opt.Now
+			stat.Ended = st.Opt.Now
 		}
 	}
 	info := &store.StudyInfo{Name: st.Spec.Name, Stem: Stem(st.Spec.Name), Dir: st.Dir, Spec: filepath.Join(st.Dir, filepath.Base(st.Spec.Path)),
@@ -274,12 +396,21 @@ func (st *Study) writeState(root string) error {
 	if root != st.Dir {
 		info.ScriptsDir = root
 	}
-	if _, err := store.Create(st.Dir, info, st.Opt.Settings, infos, stats, studyState); err != nil {
-		return err
+	csv, err := status.CreateCSV(filepath.Join(st.Dir, "status.csv"))
+	if err != nil {
+		return nil, err
 	}
-	rows := make([]status.Row, len(infos))
-	for i := range infos {
-		rows[i] = status.MakeRow(&infos[i], &stats[i], st.Opt.Now)
+	d, err := store.Prepare(st.Dir, info, st.Opt.Settings, studyState, len(st.order), func(p int, info *store.StepInfo, stat *store.StepStatus) {
+		record(p, info, stat)
+		csv.Add(status.MakeRow(info, stat, st.Opt.Now))
+	})
+	if err != nil {
+		csv.Discard()
+		return nil, err
 	}
-	return status.WriteCSV(filepath.Join(st.Dir, "status.csv"), rows)
+	if err := csv.Close(); err != nil {
+		d.Discard()
+		return nil, err
+	}
+	return d, nil
 }

@@ -1,0 +1,245 @@
+package store
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/maestro-go/maestro/state"
+)
+
+// Reading a million records through encoding/json's reflection takes
+// seconds and a dozen allocations each. Step and status records are read
+// here by a scanner for exactly the shape json.Marshal gives them: no
+// blanks, keys this version writes, strings of printable ASCII without
+// escapes. Each record becomes one string that every string field is a
+// part of. A record of any other shape (an older or newer writer, a hand
+// edit) goes through json.Unmarshal, so both read the same.
+
+func decodeStep(data []byte, si *StepInfo) error {
+	*si = StepInfo{}
+	if (&scanner{s: string(data)}).step(si) {
+		return nil
+	}
+	*si = StepInfo{}
+	return json.Unmarshal(data, si)
+}
+
+func decodeStatus(data []byte, st *StepStatus) error {
+	*st = StepStatus{}
+	if (&scanner{s: string(data)}).status(st) {
+		return nil
+	}
+	*st = StepStatus{}
+	return json.Unmarshal(data, st)
+}
+
+type scanner struct {
+	s   string
+	i   int
+	bad bool
+}
+
+func (p *scanner) peek() byte {
+	if p.i < len(p.s) {
+		return p.s[p.i]
+	}
+	return 0
+}
+
+func (p *scanner) expect(c byte) {
+	if p.peek() != c {
+		p.bad = true
+		return
+	}
+	p.i++
+}
+
+// object calls field for each key of an object until the scan fails.
+func (p *scanner) object(field func(key string)) bool {
+	p.expect('{')
+	if p.peek() == '}' {
+		p.i++
+		return !p.bad
+	}
+	for !p.bad {
+		key := p.str()
+		p.expect(':')
+		if p.bad {
+			return false
+		}
+		field(key)
+		switch p.peek() {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return !p.bad
+		default:
+			p.bad = true
+		}
+	}
+	return false
+}
+
+// str reads a string of printable ASCII without escapes.
+func (p *scanner) str() string {
+	p.expect('"')
+	start := p.i
+	for ; p.i < len(p.s); p.i++ {
+		c := p.s[p.i]
+		if c == '"' {
+			p.i++
+			return p.s[start : p.i-1]
+		}
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			break
+		}
+	}
+	p.bad = true
+	return ""
+}
+
+func (p *scanner) boolean() bool {
+	switch {
+	case len(p.s)-p.i >= 4 && p.s[p.i:p.i+4] == "true":
+		p.i += 4
+		return true
+	case len(p.s)-p.i >= 5 && p.s[p.i:p.i+5] == "false":
+		p.i += 5
+	default:
+		p.bad = true
+	}
+	return false
+}
+
+func (p *scanner) integer() int {
+	start := p.i
+	if p.peek() == '-' {
+		p.i++
+	}
+	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+		p.i++
+	}
+	digits := p.s[start:p.i]
+	n, err := strconv.Atoi(digits)
+	if err != nil || n != int(int32(n)) || len(digits) > 1 && digits[0] == '0' || len(digits) > 2 && digits[:2] == "-0" {
+		p.bad = true
+	}
+	return n
+}
+
+func (p *scanner) time() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, p.str())
+	if err != nil {
+		p.bad = true
+	}
+	return t
+}
+
+// array calls elem for each element of an array until the scan fails.
+func (p *scanner) array(elem func()) {
+	p.expect('[')
+	if p.peek() == ']' {
+		p.i++
+		return
+	}
+	for !p.bad {
+		elem()
+		switch p.peek() {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return
+		default:
+			p.bad = true
+		}
+	}
+}
+
+// whole reports whether the record was all read, and well.
+func (p *scanner) whole(ok bool) bool { return ok && !p.bad && p.i == len(p.s) }
+
+func (p *scanner) step(si *StepInfo) bool {
+	return p.whole(p.object(func(key string) {
+		switch key {
+		case "name":
+			si.Name = p.str()
+		case "step":
+			si.Step = p.str()
+		case "workspace":
+			si.Workspace = p.str()
+		case "script":
+			si.Script = p.str()
+		case "restart":
+			si.Restart = p.str()
+		case "scheduled":
+			si.Scheduled = p.boolean()
+		case "job_name":
+			si.JobName = p.str()
+		case "walltime":
+			si.Walltime = p.str()
+		case "nested":
+			si.Nested = p.boolean()
+		case "params":
+			si.Params = nil
+			p.array(func() {
+				var kv KV
+				if p.object(func(key string) {
+					switch key {
+					case "Key":
+						kv.Key = p.str()
+					case "Value":
+						kv.Value = p.str()
+					default:
+						p.bad = true
+					}
+				}) {
+					si.Params = append(si.Params, kv)
+				}
+			})
+		case "parents":
+			si.Parents = nil
+			p.array(func() { si.Parents = append(si.Parents, int32(p.integer())) })
+		default:
+			p.bad = true
+		}
+	}))
+}
+
+func (p *scanner) status(st *StepStatus) bool {
+	return p.whole(p.object(func(key string) {
+		switch key {
+		case "state":
+			st.State = state.State(p.str())
+		case "job_id":
+			st.JobID = p.str()
+		case "submitted":
+			st.Submitted = p.time()
+		case "started":
+			st.Started = p.time()
+		case "ended":
+			st.Ended = p.time()
+		case "restarts":
+			st.Restarts = p.integer()
+		case "attempts":
+			st.Attempts = p.integer()
+		case "hw_retries":
+			st.HWRetries = p.integer()
+		case "exit_code":
+			code := p.integer()
+			st.ExitCode = &code
+		case "reason":
+			st.Reason = p.str()
+		case "submitting":
+			st.Submitting = p.boolean()
+		case "token":
+			st.Token = p.integer()
+		case "marked_at":
+			st.MarkedAt = p.time()
+		default:
+			p.bad = true
+		}
+	}))
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/state"
+)
+
+var decodeSeed = flag.Int64("decode.seed", 0, "seed of TestDecodeMatchesUnmarshal (0: from the clock)")
+
+// sameAs checks that the fast decoders read data as json.Unmarshal does:
+// the same error or none, and records that marshal the same.
+func sameAs[T any](t *testing.T, data []byte, decode func([]byte, *T) error) {
+	t.Helper()
+	var want, got T
+	werr := json.Unmarshal(data, &want)
+	gerr := decode(data, &got)
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("%s: json.Unmarshal says %v, the decoder %v", data, werr, gerr)
+	}
+	if werr != nil {
+		return
+	}
+	wj, _ := json.Marshal(want)
+	gj, _ := json.Marshal(got)
+	if !bytes.Equal(wj, gj) {
+		t.Fatalf("%s:\njson.Unmarshal %s\ndecoder        %s", data, wj, gj)
+	}
+}
+
+func randText(r *rand.Rand) string {
+	const plain = "abcXYZ019_./-+ ():"
+	odd := []string{`"`, `\`, "\n", "é", "\u2028", "<&>", "\x7f", "\xff"}
+	var b strings.Builder
+	for n := r.Intn(12); n > 0; n-- {
+		if r.Intn(8) == 0 {
+			b.WriteString(odd[r.Intn(len(odd))])
+		} else {
+			b.WriteByte(plain[r.Intn(len(plain))])
+		}
+	}
+	return b.String()
+}
+
+func randTime(r *rand.Rand) time.Time {
+	if r.Intn(3) == 0 {
+		return time.Time{}
+	}
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 5*3600+1800), time.FixedZone("", -7*3600)}
+	return time.Unix(r.Int63n(4e9), r.Int63n(1e9)*int64(r.Intn(2))).In(zones[r.Intn(len(zones))])
+}
+
+// TestDecodeMatchesUnmarshal checks, on random records, that the encoders
+// write what json.Marshal writes and the decoders read what
+// json.Unmarshal reads.
+func TestDecodeMatchesUnmarshal(t *testing.T) {
+	seed := *decodeSeed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	t.Logf("seed %d (replay with -decode.seed=%d)", seed, seed)
+	r := rand.New(rand.NewSource(seed))
+	for k := 0; k < 3000; k++ {
+		si := StepInfo{Name: randText(r), Step: randText(r), Workspace: randText(r), Script: randText(r),
+			Restart: randText(r), Scheduled: r.Intn(2) == 0, JobName: randText(r), Walltime: randText(r), Nested: r.Intn(2) == 0}
+		for n := r.Intn(3); n > 0; n-- {
+			si.Params = append(si.Params, KV{randText(r), randText(r)})
+		}
+		for n := r.Intn(3); n > 0; n-- {
+			si.Parents = append(si.Parents, int32(r.Intn(1<<20)))
+		}
+		data, _ := json.Marshal(&si)
+		if got := appendStepJSON(nil, &si); !bytes.Equal(got, data) {
+			t.Fatalf("appendStepJSON:\n%s\njson.Marshal:\n%s", got, data)
+		}
+		sameAs(t, data, decodeStep)
+		st := StepStatus{State: state.All[r.Intn(len(state.All))], JobID: randText(r), Submitted: randTime(r), Started: randTime(r),
+			Ended: randTime(r), Restarts: r.Intn(3), Attempts: r.Intn(3), HWRetries: r.Intn(2), Reason: randText(r),
+			Submitting: r.Intn(2) == 0, Token: r.Intn(5), MarkedAt: randTime(r)}
+		if r.Intn(2) == 0 {
+			code := r.Intn(300) - 10
+			st.ExitCode = &code
+		}
+		data, _ = json.Marshal(&st)
+		if got, err := encodeStatus(nil, &st); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("encodeStatus (%v):\n%s\njson.Marshal:\n%s", err, got, data)
+		}
+		sameAs(t, data, decodeStatus)
+	}
+}
+
+// Records of other shapes take json.Unmarshal's path and read the same.
+func TestDecodeOtherShapes(t *testing.T) {
+	for _, s := range []string{
+		`{"name":"a","workspace":"w","parents":[1,2]}`,
+		`{ "name" : "a" }`,
+		`{"name":"a","extra":{"x":[1,2]}}`,
+		`{"name":"a","name":"b","parents":[1],"parents":[2]}`,
+		`{"name":null,"params":null}`,
+		`{"name":"a\u00e9","params":[{"Key":"k","Value":"v"},{"key":"k2"}]}`,
+		`{"parents":[01]}`, `{"parents":[-0]}`, `{"parents":[1.5]}`, `{"parents":[4294967296]}`,
+		`{"name":"a"} `, `{"name":"a"}x`, `{"name":"a"`, `{"name":"a",}`, `[]`, `{}`, ``,
+	} {
+		sameAs(t, []byte(s), decodeStep)
+	}
+	for _, s := range []string{
+		`{"state":"FINISHED","exit_code":0,"ended":"2026-01-02T03:04:05.5+01:00"}`,
+		`{"state":"FINISHED","exit_code":null}`,
+		`{"state":"RUNNING","started":"2026-01-02T03:04:05Z","restarts":-3}`,
+		`{"started":"2026-01-02 03:04:05Z"}`, `{"started":"not a time"}`, `{"started":null}`,
+		`{"exit_code":1,"exit_code":2}`, `{"submitting":tru}`, `{"token":99999999999}`,
+	} {
+		sameAs(t, []byte(s), decodeStatus)
+	}
+}
+
+// The records maestro writes take the fast path.
+func TestDecodeFastPath(t *testing.T) {
+	code := 2
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
+	si := StepInfo{Name: "sim_X.1", Step: "sim", Workspace: "sim/X.1", Script: "/s/sim/X.1/sim_X.1.sh", JobName: "sim_X.1",
+		Scheduled: true, Walltime: "00:10:00", Params: []KV{{"X", "1"}}, Parents: []int32{0, 7}}
+	st := StepStatus{State: state.Failed, JobID: "12_3", Submitted: at, Started: at, Ended: at, Restarts: 1, Attempts: 2,
+		ExitCode: &code, Reason: "exit code 2", Token: 3, MarkedAt: at}
+	data, _ := json.Marshal(&si)
+	var gotInfo StepInfo
+	if !(&scanner{s: string(data)}).step(&gotInfo) {
+		t.Errorf("the scanner refuses %s", data)
+	}
+	data, _ = json.Marshal(&st)
+	var gotStatus StepStatus
+	if !(&scanner{s: string(data)}).status(&gotStatus) {
+		t.Errorf("the scanner refuses %s", data)
+	}
+}
+
+// A time json.Marshal cannot write fails the status as it does.
+func TestEncodeStatusOutOfRange(t *testing.T) {
+	st := StepStatus{State: state.Finished, Ended: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	_, want := json.Marshal(&st)
+	if _, err := encodeStatus(nil, &st); want == nil || err == nil {
+		t.Fatalf("encodeStatus: %v, json.Marshal: %v; want both to fail", err, want)
+	}
+}
