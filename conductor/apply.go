@@ -30,7 +30,7 @@ func Apply(opt Options) error {
 		return err
 	}
 	e.flush(true)
-	if e.pending() {
+	if e.m.pending() {
 		return fmt.Errorf("cannot record the requests in %s: %v", dir, e.writeErr)
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 )
 
 // pending reports whether changes wait to be written.
-func (e *engine) pending() bool { return len(e.dirty) > 0 || len(e.events) > 0 || e.metaDirty }
+func (e *engine) pending() bool { return len(e.m.dirty) > 0 || len(e.m.events) > 0 || e.m.metaDirty }
 
 // flush writes every change since the last flush in one transaction, then
 // the event lines and, at most every Tunables.CSVInterval, status.csv. Changes to
@@ -22,26 +22,26 @@ func (e *engine) pending() bool { return len(e.dirty) > 0 || len(e.events) > 0 |
 // submitted until a write succeeds (see submit): a job whose submission
 // could not be recorded could be submitted again by the next conductor.
 func (e *engine) flush(final bool) {
-	if e.pending() && !final && !e.urgent && time.Since(e.lastFlush) < e.t.FlushInterval {
+	if e.m.pending() && !final && !e.m.urgent && time.Since(e.lastFlush) < e.t.FlushInterval {
 		return
 	}
-	if e.pending() {
+	if e.m.pending() {
 		err := e.st.Update(func(tx *store.Tx) error {
-			for i := range e.dirty {
-				if err := tx.PutStatus(int(i), &e.status[i]); err != nil {
+			for i := range e.m.dirty {
+				if err := tx.PutStatus(int(i), &e.m.status[i]); err != nil {
 					return err
 				}
 			}
-			for k := range e.events {
-				if err := tx.AppendEvent(&e.events[k]); err != nil {
+			for k := range e.m.events {
+				if err := tx.AppendEvent(&e.m.events[k]); err != nil {
 					return err
 				}
 			}
-			if e.metaDirty {
-				if err := tx.SetSettings(e.settings); err != nil {
+			if e.m.metaDirty {
+				if err := tx.SetSettings(e.m.settings); err != nil {
 					return err
 				}
-				return tx.SetStudyState(e.studyState)
+				return tx.SetStudyState(e.m.study)
 			}
 			return nil
 		})
@@ -57,11 +57,11 @@ func (e *engine) flush(final bool) {
 			e.writeErr = nil
 		}
 		e.writeEvents()
-		if e.attached != nil && len(e.events) > 0 {
+		if e.attached != nil && len(e.m.events) > 0 {
 			e.attached.Changed()
 		}
-		clear(e.dirty)
-		e.events, e.metaDirty, e.urgent, e.lastFlush = e.events[:0], false, false, time.Now()
+		clear(e.m.dirty)
+		e.m.events, e.m.metaDirty, e.m.urgent, e.lastFlush = e.m.events[:0], false, false, time.Now()
 		e.csvDirty = true
 	}
 	if e.csvDirty && (final || time.Since(e.lastCSV) >= max(e.t.CSVInterval, 20*e.csvCost)) {
@@ -78,16 +78,16 @@ func (e *engine) writeEvents() {
 	}
 	defer f.Close()
 	enc := json.NewEncoder(f)
-	for k := range e.events {
-		enc.Encode(&e.events[k])
+	for k := range e.m.events {
+		enc.Encode(&e.m.events[k])
 	}
 }
 
 func (e *engine) writeCSV() {
 	now := time.Now()
-	rows := make([]status.Row, len(e.steps))
-	for i := range e.steps {
-		rows[i] = status.MakeRow(&e.steps[i], &e.status[i], now)
+	rows := make([]status.Row, len(e.m.steps))
+	for i := range e.m.steps {
+		rows[i] = status.MakeRow(&e.m.steps[i], &e.m.status[i], now)
 	}
 	if err := status.WriteCSV(filepath.Join(e.dir, "status.csv"), rows); err != nil {
 		e.logf("cannot write status.csv: %v", err)

@@ -3,8 +3,6 @@ package conductor
 import (
 	"context"
 	"time"
-
-	"github.com/maestro-go/maestro/state"
 )
 
 // interruptWait bounds how long an interrupted conductor waits for the
@@ -20,8 +18,8 @@ const interruptWait = 30 * time.Second
 // conductor to adopt. Scheduled jobs are left alone. It returns how many
 // local steps it stopped and how many scheduled jobs are still in flight.
 func (e *engine) stopLocal() (stopped, scheduled int) {
-	ids := make([]string, 0, len(e.localJobs))
-	for id := range e.localJobs {
+	ids := make([]string, 0, len(e.m.localJobs))
+	for id := range e.m.localJobs {
 		ids = append(ids, id)
 	}
 	if len(ids) > 0 {
@@ -38,11 +36,7 @@ func (e *engine) stopLocal() (stopped, scheduled int) {
 				left = append(left, id)
 				continue
 			}
-			i := e.localJobs[id]
-			e.release(i)
-			st := &e.status[i]
-			st.JobID, st.Submitted, st.Started, st.Ended, st.ExitCode = "", time.Time{}, time.Time{}, time.Time{}, nil
-			e.set(i, state.Initialized, "stopped by an interrupt; maestro restart runs it again")
+			e.m.stopped(e.m.localJobs[id])
 			stopped++
 		}
 		if ids = left; len(ids) == 0 {
@@ -56,5 +50,5 @@ func (e *engine) stopLocal() (stopped, scheduled int) {
 			ids = nil
 		}
 	}
-	return stopped, e.inflightSched + len(e.limbo)
+	return stopped, len(e.m.schedJobs) + len(e.m.limbo)
 }

@@ -12,17 +12,27 @@ import (
 // collectLocal applies the ends of local steps; the local executor knows
 // them the moment they happen.
 func (e *engine) collectLocal() {
-	if len(e.localJobs) == 0 {
+	if len(e.m.localJobs) == 0 {
 		return
 	}
-	ids := make([]string, 0, len(e.localJobs))
-	for id := range e.localJobs {
+	ids := make([]string, 0, len(e.m.localJobs))
+	for id := range e.m.localJobs {
 		ids = append(ids, id)
 	}
 	res, _ := e.local.Query(context.Background(), ids)
 	for id, s := range res {
 		if s.State.Terminal() {
-			e.apply(e.localJobs[id], s)
+			e.apply(e.m.localJobs[id], s)
+		}
+	}
+}
+
+// apply hands the machine what an executor reports of step i's job.
+func (e *engine) apply(i int32, s adapters.Status) {
+	if e.m.apply(i, s) {
+		e.misses[i] = 0
+		if e.m.steps[i].Scheduled {
+			e.limitUntil = time.Time{} // room under a submission limit
 		}
 	}
 }
@@ -36,8 +46,8 @@ func (e *engine) collectLocal() {
 // if its script recorded how (see adapters.Records); only a job missing
 // Tunables.MissLimit polls in a row, with no record, is NOTFOUND.
 func (e *engine) poll(ctx context.Context) {
-	ids := make([]string, 0, len(e.schedJobs))
-	for id := range e.schedJobs {
+	ids := make([]string, 0, len(e.m.schedJobs))
+	for id := range e.m.schedJobs {
 		ids = append(ids, id)
 	}
 	res := make(map[string]adapters.Status, len(ids))
@@ -70,7 +80,7 @@ func (e *engine) poll(ctx context.Context) {
 		e.schedUp()
 	}
 	for _, id := range ids {
-		i, ok := e.schedJobs[id]
+		i, ok := e.m.schedJobs[id]
 		if !ok || unknown[id] {
 			continue
 		}
@@ -127,11 +137,11 @@ func (e *engine) schedUp() {
 // submitting when it died or lost the answer: a job found is watched; a
 // step without one is submitted (again).
 func (e *engine) resolveLimbo(ctx context.Context) {
-	if len(e.limbo) == 0 {
+	if len(e.m.limbo) == 0 {
 		return
 	}
-	steps := make([]int32, 0, len(e.limbo))
-	for i := range e.limbo {
+	steps := make([]int32, 0, len(e.m.limbo))
+	for i := range e.m.limbo {
 		steps = append(steps, i)
 	}
 	found, err := e.findJobs(ctx, steps)
@@ -139,19 +149,12 @@ func (e *engine) resolveLimbo(ctx context.Context) {
 		e.schedFailed(fmt.Errorf("finding jobs: %w", err))
 		return
 	}
-	for i := range e.limbo {
-		st := &e.status[i]
-		if id, ok := found[e.steps[i].JobName]; ok {
-			e.logf("%s: found job %s, submitted before the answer was lost", e.steps[i].Name, id)
-			e.inFlight(i, id, st.MarkedAt)
-		} else {
-			st.Submitting = false
-			e.dirty[i] = true
-			if e.waiting[i] == 0 {
-				e.enqueue(i)
-			}
+	for i := range e.m.limbo {
+		id, ok := found[e.m.steps[i].JobName]
+		if ok {
+			e.logf("%s: found job %s, submitted before the answer was lost", e.m.steps[i].Name, id)
 		}
-		delete(e.limbo, i)
+		e.m.settle(i, id)
 	}
 }
 
@@ -165,7 +168,7 @@ func (e *engine) findJobs(ctx context.Context, steps []int32) (map[string]string
 	since := time.Now()
 	for _, i := range steps {
 		jobs = append(jobs, e.job(i))
-		since = minTime(since, e.status[i].MarkedAt)
+		since = minTime(since, e.m.status[i].MarkedAt)
 	}
 	cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
 	defer cancel()

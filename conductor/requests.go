@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
-	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
 
@@ -40,20 +39,13 @@ func (e *engine) takeRequests() {
 }
 
 func (e *engine) update(r store.Request) {
-	if r.Throttle != nil {
-		e.settings.Throttle = *r.Throttle
-	}
-	if r.RLimit != nil {
-		e.settings.RLimit = *r.RLimit
-	}
+	e.m.update(r)
 	if r.Sleep != nil {
-		e.settings.SleepSecs = *r.Sleep
 		if next := time.Now().Add(e.sleep()); next.Before(e.nextPoll) {
 			e.nextPoll = next
 		}
 	}
-	e.metaDirty, e.urgent = true, true
-	e.logf("settings updated: throttle %d, rlimit %d, sleep %ds", e.settings.Throttle, e.settings.RLimit, e.settings.SleepSecs)
+	e.logf("settings updated: throttle %d, rlimit %d, sleep %ds", e.m.settings.Throttle, e.m.settings.RLimit, e.m.settings.SleepSecs)
 }
 
 // cancel stops every job in flight and cancels every step not yet ended.
@@ -64,7 +56,7 @@ func (e *engine) cancel() {
 	for _, group := range []struct {
 		jobs map[string]int32
 		ex   adapters.Executor
-	}{{e.localJobs, e.local}, {e.schedJobs, e.sched}} {
+	}{{e.m.localJobs, e.local}, {e.m.schedJobs, e.sched}} {
 		if len(group.jobs) == 0 {
 			continue
 		}
@@ -80,21 +72,5 @@ func (e *engine) cancel() {
 			cancel()
 		}
 	}
-	for i := range e.status {
-		st := &e.status[i]
-		if st.State.InFlight() {
-			e.release(int32(i))
-		}
-		if !e.limbo[int32(i)] {
-			// Marked but never submitted: nothing to find later. A step
-			// still in limbo (the scheduler could not be asked) keeps its
-			// mark, so a restart looks for its job first.
-			st.Submitting = false
-		}
-		if !st.State.Terminal() {
-			e.set(int32(i), state.Cancelled, "study cancelled")
-		}
-	}
-	e.readyLocal, e.readySched = nil, nil
-	e.metaDirty, e.urgent = true, true
+	e.m.cancel()
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
@@ -26,9 +27,9 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 	if err != nil {
 		return "", err
 	}
-	e.studyState = state.StudyRunning
+	e.m.study = state.StudyRunning
 	e.logf("conductor %d driving study '%s' in %s (%d steps, throttle %d, sleep %ds)",
-		os.Getpid(), e.info.Name, e.dir, len(e.steps), e.settings.Throttle, e.settings.SleepSecs)
+		os.Getpid(), e.info.Name, e.dir, len(e.m.steps), e.m.settings.Throttle, e.m.settings.SleepSecs)
 	e.recover()
 
 	usr1 := make(chan os.Signal, 1)
@@ -45,28 +46,28 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			checkRequests = false
 		}
 		e.collectLocal()
-		if (e.inflightSched > 0 || len(e.limbo) > 0) && !time.Now().Before(e.nextPoll) {
+		if (len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0) && !time.Now().Before(e.nextPoll) {
 			e.resolveLimbo(ctx)
-			if e.inflightSched > 0 {
+			if len(e.m.schedJobs) > 0 {
 				e.poll(ctx)
 			}
 		}
 		e.submit(ctx)
 		e.flush(false)
-		if e.open() == 0 {
+		if e.m.open == 0 {
 			return e.finish()
 		}
 		if err := e.writeStalled(); err != nil {
-			return e.studyState, err
+			return e.m.study, err
 		}
 		wait := time.Hour
-		if e.inflightSched > 0 || len(e.limbo) > 0 || e.schedDown && len(e.readySched) > 0 {
+		if len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0 || e.schedDown && len(e.m.readySched) > 0 {
 			wait = max(time.Until(e.nextPoll), time.Millisecond)
 		}
-		if len(e.readySched) > 0 && !e.limitUntil.IsZero() {
+		if len(e.m.readySched) > 0 && !e.limitUntil.IsZero() {
 			wait = min(wait, max(time.Until(e.limitUntil), time.Millisecond))
 		}
-		if e.pending() {
+		if e.m.pending() {
 			wait = min(wait, max(time.Until(e.lastFlush.Add(e.t.FlushInterval)), time.Millisecond))
 		}
 		if e.writeErr != nil {
@@ -81,13 +82,13 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 					stopped, scheduled, e.dir)
 			}
 			e.flush(true)
-			if e.pending() {
+			if e.m.pending() {
 				err := fmt.Errorf("stopping (%v) with changes that could not be recorded (%v): their jobs may run again on restart", context.Cause(ctx), e.writeErr)
 				e.logf("%v", err)
-				return e.studyState, err
+				return e.m.study, err
 			}
-			e.logf("conductor stopping (%v); the study stays %s: resume it with `maestro restart %s`", context.Cause(ctx), e.studyState, e.dir)
-			return e.studyState, ctx.Err()
+			e.logf("conductor stopping (%v); the study stays %s: resume it with `maestro restart %s`", context.Cause(ctx), e.m.study, e.dir)
+			return e.m.study, ctx.Err()
 		case <-e.wake:
 		case <-usr1:
 			checkRequests = true
@@ -122,10 +123,10 @@ func (e *engine) writeStalled() error {
 	if now.Sub(e.writeFailedSince) < e.t.WriteGiveUp {
 		return nil
 	}
-	if held := e.heldRuns(); held > 0 || e.inflightLocal+e.inflightSched > 0 || len(e.limbo) > 0 {
+	if held := e.m.held(); held > 0 || len(e.m.localJobs)+len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0 {
 		if now.Sub(e.writeLogged) >= e.t.WriteGiveUp {
 			e.logf("still cannot record state (%v): %d jobs in flight, %d submissions or ends known only here; nothing is submitted until a write succeeds",
-				e.writeErr, e.inflightLocal+e.inflightSched, held)
+				e.writeErr, len(e.m.localJobs)+len(e.m.schedJobs), held)
 			e.writeLogged = now
 		}
 		return nil
@@ -136,35 +137,11 @@ func (e *engine) writeStalled() error {
 	return err
 }
 
-// heldRuns counts the unrecorded changes of steps that were submitted or
-// ended: stopping would lose them.
-func (e *engine) heldRuns() int {
-	n := 0
-	for i := range e.dirty {
-		if st := &e.status[i]; st.JobID != "" || st.State.Terminal() {
-			n++
-		}
-	}
-	return n
-}
-
 // finish records the study's end state.
 func (e *engine) finish() (state.Study, error) {
-	end := state.StudyFinished
-	for i := range e.status {
-		switch e.status[i].State {
-		case state.Finished:
-		case state.Cancelled:
-			end = state.StudyCancelled
-		default:
-			if end != state.StudyCancelled {
-				end = state.StudyFailure
-			}
-		}
-	}
-	e.studyState, e.metaDirty = end, true
+	end := e.m.end()
 	e.flush(true)
-	if e.pending() {
+	if e.m.pending() {
 		err := fmt.Errorf("the study ended %s but that cannot be recorded in %s (%v); when it is writable again, run `maestro restart %s`", end, e.dir, e.writeErr, e.dir)
 		e.logf("%v", err)
 		return end, err
@@ -174,4 +151,28 @@ func (e *engine) finish() (state.Study, error) {
 	}
 	e.logf("study '%s' ended %s", e.info.Name, end)
 	return end, nil
+}
+
+// recover rebuilds what is in flight and ready from the store (see
+// machine.recover): the local executor adopts the local jobs an earlier
+// conductor started, and the scheduler is asked at once.
+func (e *engine) recover() {
+	e.m.recover(e.adopt)
+	e.nextPoll = time.Now()
+}
+
+// adopt hands the local executor the job of local step i that an earlier
+// conductor started (or may have started since the given time, when its
+// job id was never recorded); false means the step is lost.
+func (e *engine) adopt(i int32, since time.Time) (string, bool) {
+	ad, ok := e.local.(adapters.Adopter)
+	if !ok {
+		return "", false
+	}
+	known := e.m.status[i].JobID
+	id, ok := ad.Adopt(known, e.job(i), since)
+	if ok && known == "" {
+		e.logf("%s: found job %s that the previous conductor started without recording it", e.m.steps[i].Name, id)
+	}
+	return id, ok
 }
