@@ -240,26 +240,20 @@ type engine struct {
 	m        *machine
 	misses   []uint8 // polls in a row that missed a step's job
 	local    adapters.Executor
-	sched    adapters.Executor // nil for a local study
-	records  adapters.Records  // what jobs' scripts recorded of their end
-	wake     chan struct{}     // a local step ended
-	requests chan struct{}     // a request was queued in this process
-	attached Attachment        // nil: none
+	sched    *scheduler       // its executor is nil for a local study
+	records  adapters.Records // what jobs' scripts recorded of their end
+	wake     chan struct{}    // a local step ended
+	requests chan struct{}    // a request was queued in this process
+	attached Attachment       // nil: none
 	log      *log.Logger
 	logFile  *os.File
 
 	cancelling       bool
-	nextPoll         time.Time
-	pollBackoff      time.Duration
 	lastCSV          time.Time
 	csvCost          time.Duration // how long the last status.csv took
 	csvDirty         bool
 	lastFlush        time.Time
-	schedFailures    int       // scheduler queries failed in a row
-	schedDown        bool      // submissions paused until the scheduler answers
-	writeErr         error     // the last write to the store failed: nothing is submitted until one succeeds
-	limitUntil       time.Time // the scheduler refused a job for a limit: no scheduled submission before then
-	atLimit          bool      // the last scheduled submission was refused for a limit
+	writeErr         error // the last write to the store failed: nothing is submitted until one succeeds
 	writeFailedSince time.Time
 	writeLogged      time.Time // when the write failure was last logged
 	t                Tunables
@@ -363,6 +357,7 @@ func (e *engine) openExecutors() error {
 	if e.local, err = la.Open(cfg); err != nil {
 		return err
 	}
+	e.sched = newScheduler(nil, e.t, e.sleep, e.logf)
 	for _, s := range e.m.steps {
 		if !s.Scheduled {
 			continue
@@ -371,7 +366,7 @@ func (e *engine) openExecutors() error {
 		if err != nil {
 			return err
 		}
-		e.sched, err = a.Open(cfg)
+		e.sched.ex, err = a.Open(cfg)
 		return err
 	}
 	return nil

@@ -18,10 +18,7 @@ const interruptWait = 30 * time.Second
 // conductor to adopt. Scheduled jobs are left alone. It returns how many
 // local steps it stopped and how many scheduled jobs are still in flight.
 func (e *engine) stopLocal() (stopped, scheduled int) {
-	ids := make([]string, 0, len(e.m.localJobs))
-	for id := range e.m.localJobs {
-		ids = append(ids, id)
-	}
+	ids := mapKeys(e.m.localJobs)
 	if len(ids) > 0 {
 		if err := e.local.Cancel(context.Background(), ids); err != nil {
 			e.logf("stopping local steps: %v", err)

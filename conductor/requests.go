@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/store"
 )
 
@@ -41,9 +40,7 @@ func (e *engine) takeRequests() {
 func (e *engine) update(r store.Request) {
 	e.m.update(r)
 	if r.Sleep != nil {
-		if next := time.Now().Add(e.sleep()); next.Before(e.nextPoll) {
-			e.nextPoll = next
-		}
+		e.sched.askBy(time.Now().Add(e.sleep()))
 	}
 	e.logf("settings updated: throttle %d, rlimit %d, sleep %ds", e.m.settings.Throttle, e.m.settings.RLimit, e.m.settings.SleepSecs)
 }
@@ -53,24 +50,16 @@ func (e *engine) cancel() {
 	e.logf("cancel requested")
 	e.cancelling = true
 	e.resolveLimbo(context.Background()) // a job it finds is cancelled below
-	for _, group := range []struct {
-		jobs map[string]int32
-		ex   adapters.Executor
-	}{{e.m.localJobs, e.local}, {e.m.schedJobs, e.sched}} {
-		if len(group.jobs) == 0 {
-			continue
-		}
-		ids := make([]string, 0, len(group.jobs))
-		for id := range group.jobs {
-			ids = append(ids, id)
-		}
-		for _, part := range adapters.Chunks(ids, group.ex.Capabilities().MaxIDs) {
-			ctx, cancel := context.WithTimeout(context.Background(), e.t.CommandLimit)
-			if err := group.ex.Cancel(ctx, part); err != nil {
-				e.logf("cancelling jobs %v: %v", part, err)
-			}
-			cancel()
-		}
-	}
+	cancelJobs(e.local, mapKeys(e.m.localJobs), e.t.CommandLimit, e.logf)
+	e.sched.cancel(mapKeys(e.m.schedJobs))
 	e.m.cancel()
+}
+
+// mapKeys returns the job ids of a set of jobs in flight.
+func mapKeys(jobs map[string]int32) []string {
+	ids := make([]string, 0, len(jobs))
+	for id := range jobs {
+		ids = append(ids, id)
+	}
+	return ids
 }

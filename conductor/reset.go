@@ -70,12 +70,6 @@ func (e *engine) settleMarks() error {
 		}
 		e.m.unmark(i)
 	}
-	if len(ids) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), e.t.CommandLimit)
-		defer cancel()
-		if err := e.sched.Cancel(ctx, ids); err != nil {
-			e.logf("cancelling jobs %v: %v (they may have ended)", ids, err)
-		}
-	}
+	e.sched.cancel(ids)
 	return nil
 }

@@ -46,7 +46,7 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			checkRequests = false
 		}
 		e.collectLocal()
-		if (len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0) && !time.Now().Before(e.nextPoll) {
+		if (len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0) && e.sched.due() {
 			e.resolveLimbo(ctx)
 			if len(e.m.schedJobs) > 0 {
 				e.poll(ctx)
@@ -61,11 +61,11 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			return e.m.study, err
 		}
 		wait := time.Hour
-		if len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0 || e.schedDown && len(e.m.readySched) > 0 {
-			wait = max(time.Until(e.nextPoll), time.Millisecond)
+		if len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0 || e.sched.down && len(e.m.readySched) > 0 {
+			wait = max(time.Until(e.sched.next), time.Millisecond)
 		}
-		if len(e.m.readySched) > 0 && !e.limitUntil.IsZero() {
-			wait = min(wait, max(time.Until(e.limitUntil), time.Millisecond))
+		if len(e.m.readySched) > 0 && !e.sched.limitUntil.IsZero() {
+			wait = min(wait, max(time.Until(e.sched.limitUntil), time.Millisecond))
 		}
 		if e.m.pending() {
 			wait = min(wait, max(time.Until(e.lastFlush.Add(e.t.FlushInterval)), time.Millisecond))
@@ -158,7 +158,7 @@ func (e *engine) finish() (state.Study, error) {
 // conductor started, and the scheduler is asked at once.
 func (e *engine) recover() {
 	e.m.recover(e.adopt)
-	e.nextPoll = time.Now()
+	e.sched.next = time.Now()
 }
 
 // adopt hands the local executor the job of local step i that an earlier

@@ -3,7 +3,6 @@ package conductor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -19,10 +18,10 @@ func (e *engine) submit(ctx context.Context) {
 	}
 	deadline := time.Now().Add(e.t.SubmitSlice)
 	switch {
-	case time.Now().Before(e.limitUntil):
-	case !e.schedDown:
+	case e.sched.limited():
+	case !e.sched.down:
 		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, e.t.MarkAhead)
-	case !time.Now().Before(e.nextPoll):
+	case e.sched.due():
 		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, 1)
 	}
 	e.m.readyLocal = e.submitQueue(ctx, e.m.readyLocal, deadline, 8*e.localCap())
@@ -92,27 +91,24 @@ func (e *engine) job(i int32) *adapters.Job {
 // queue should wait.
 func (e *engine) submitOne(ctx context.Context, i int32) bool {
 	info := &e.m.steps[i]
-	ex := e.local
+	var id string
+	var err error
 	if info.Scheduled {
-		ex = e.sched
+		id, err = e.sched.submit(ctx, e.job(i))
+	} else {
+		cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
+		id, err = e.local.Submit(cctx, e.job(i))
+		cancel()
 	}
-	cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
-	id, err := ex.Submit(cctx, e.job(i))
-	cancel()
 	if err != nil {
 		return e.submitFailed(i, err)
-	}
-	if info.Scheduled {
-		e.schedUp()
-		e.atLimit = false
 	}
 	e.m.inFlight(i, id, time.Now())
 	return true
 }
 
 // submitFailed handles a failed submission. A scheduler that could not be
-// reached costs no attempt: the step waits, and after three such failures
-// in a row scheduled submissions pause until the scheduler answers. When
+// reached costs no attempt: the step waits (and the scheduler backs off). When
 // the failure leaves unknown whether the job was created (a timeout, an
 // answer with no job id), the step is kept aside until the scheduler can
 // be asked. A refusal for a submission limit is back-pressure: the step
@@ -121,13 +117,10 @@ func (e *engine) submitFailed(i int32, err error) bool {
 	info := &e.m.steps[i]
 	if info.Scheduled && errors.Is(err, adapters.ErrLimit) {
 		e.m.unmark(i)
-		e.limited(err)
 		return false
 	}
 	if info.Scheduled && (errors.Is(err, adapters.ErrUnavailable) || errors.Is(err, adapters.ErrUncertain)) {
-		if errors.Is(err, adapters.ErrUnavailable) {
-			e.schedFailed(fmt.Errorf("submitting %s: %w", info.Name, err))
-		} else {
+		if errors.Is(err, adapters.ErrUncertain) { // an outage is noted by the scheduler wrapper
 			e.logf("%s: %v; looking for its job before submitting again", info.Name, err)
 		}
 		e.m.uncertain(i) // Submitting stays set: find the job, or submit again
@@ -138,13 +131,4 @@ func (e *engine) submitFailed(i int32, err error) bool {
 	}
 	e.logf("%s: submission attempt %d of %d failed: %v", info.Name, e.m.status[i].Attempts, e.m.settings.Attempts, err)
 	return false
-}
-
-// limited pauses scheduled submissions after a refusal for a submission
-// limit, until one of the study's jobs ends or a poll period passes.
-func (e *engine) limited(err error) {
-	if !e.atLimit {
-		e.logf("the scheduler takes no more jobs for now (%v); %d steps wait, submitting again as jobs end", err, len(e.m.readySched))
-	}
-	e.atLimit, e.limitUntil = true, time.Now().Add(e.sleep())
 }
