@@ -29,9 +29,9 @@ func Apply(opt Options) error {
 		_, err := e.finish()
 		return err
 	}
-	e.flush(true)
+	e.rec.flush(e.m, true)
 	if e.m.pending() {
-		return fmt.Errorf("cannot record the requests in %s: %v", dir, e.writeErr)
+		return fmt.Errorf("cannot record the requests in %s: %v", dir, e.rec.err)
 	}
 	return nil
 }

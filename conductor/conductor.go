@@ -164,10 +164,10 @@ func Run(ctx context.Context, opt Options) (state.Study, error) {
 	}
 	defer e.closeLog()
 	if opt.Attach != nil {
-		if e.attached, err = opt.Attach(dir, func() { poke(e.requests) }, e.logf); err != nil {
+		if e.rec.attached, err = opt.Attach(dir, func() { poke(e.requests) }, e.logf); err != nil {
 			return "", err
 		}
-		defer e.attached.Close()
+		defer e.rec.attached.Close()
 	}
 	return e.run(ctx)
 }
@@ -238,28 +238,21 @@ type engine struct {
 	st       Database
 	info     *store.StudyInfo
 	m        *machine
-	misses   []uint8 // polls in a row that missed a step's job
+	rec      *recorder
+	sched    *scheduler // its executor is nil for a local study
 	local    adapters.Executor
-	sched    *scheduler       // its executor is nil for a local study
 	records  adapters.Records // what jobs' scripts recorded of their end
+	misses   []uint8          // polls in a row that missed a step's job
 	wake     chan struct{}    // a local step ended
 	requests chan struct{}    // a request was queued in this process
-	attached Attachment       // nil: none
 	log      *log.Logger
 	logFile  *os.File
 
-	cancelling       bool
-	lastCSV          time.Time
-	csvCost          time.Duration // how long the last status.csv took
-	csvDirty         bool
-	lastFlush        time.Time
-	writeErr         error // the last write to the store failed: nothing is submitted until one succeeds
-	writeFailedSince time.Time
-	writeLogged      time.Time // when the write failure was last logged
-	t                Tunables
-	adapters         adapters.Registry
-	env              func() []string
-	stopOnInterrupt  bool
+	cancelling      bool
+	t               Tunables
+	adapters        adapters.Registry
+	env             func() []string
+	stopOnInterrupt bool
 }
 
 func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
@@ -311,6 +304,7 @@ func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
 		}
 	}
 	e.m = newMachine(steps, status, settings, study, e.t.MaxHWRetries)
+	e.rec = &recorder{db: e.st, dir: dir, t: e.t, logf: e.logf}
 	e.misses = make([]uint8, len(steps))
 	if err := e.openLog(opt.Out); err != nil {
 		return nil, err

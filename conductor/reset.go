@@ -40,7 +40,7 @@ func Reset(opt Options, only []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	e.flush(true)
+	e.rec.flush(e.m, true)
 	if e.m.pending() {
 		return 0, fmt.Errorf("cannot record the reset in %s", dir)
 	}

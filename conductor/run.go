@@ -53,11 +53,11 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			}
 		}
 		e.submit(ctx)
-		e.flush(false)
+		e.rec.flush(e.m, false)
 		if e.m.open == 0 {
 			return e.finish()
 		}
-		if err := e.writeStalled(); err != nil {
+		if err := e.rec.stalled(e.m); err != nil {
 			return e.m.study, err
 		}
 		wait := time.Hour
@@ -68,9 +68,9 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			wait = min(wait, max(time.Until(e.sched.limitUntil), time.Millisecond))
 		}
 		if e.m.pending() {
-			wait = min(wait, max(time.Until(e.lastFlush.Add(e.t.FlushInterval)), time.Millisecond))
+			wait = min(wait, max(time.Until(e.rec.lastFlush.Add(e.t.FlushInterval)), time.Millisecond))
 		}
-		if e.writeErr != nil {
+		if e.rec.err != nil {
 			wait = min(wait, writeRetry)
 		}
 		pollTimer.Reset(wait)
@@ -81,9 +81,9 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 				e.logf("conductor interrupted: stopped %d local steps (a restart runs them again); %d scheduled jobs keep running (`maestro cancel %s` cancels them)",
 					stopped, scheduled, e.dir)
 			}
-			e.flush(true)
+			e.rec.flush(e.m, true)
 			if e.m.pending() {
-				err := fmt.Errorf("stopping (%v) with changes that could not be recorded (%v): their jobs may run again on restart", context.Cause(ctx), e.writeErr)
+				err := fmt.Errorf("stopping (%v) with changes that could not be recorded (%v): their jobs may run again on restart", context.Cause(ctx), e.rec.err)
 				e.logf("%v", err)
 				return e.m.study, err
 			}
@@ -101,48 +101,12 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 	}
 }
 
-// writeRetry is how often a failed write to the store is tried again.
-const writeRetry = time.Second
-
-// writeStalled returns an error once writes to the store have failed for
-// longer than the give-up time while nothing the conductor holds would be
-// lost by stopping: no job in flight, and no job's submission or end that
-// is known only in memory (those are held, and written as soon as a write
-// succeeds, however long that takes). The conductor then stops and says
-// why, rather than drive a study whose state it cannot keep. Meanwhile it
-// logs the failure every give-up period.
-func (e *engine) writeStalled() error {
-	if e.writeErr == nil {
-		e.writeFailedSince, e.writeLogged = time.Time{}, time.Time{}
-		return nil
-	}
-	now := time.Now()
-	if e.writeFailedSince.IsZero() {
-		e.writeFailedSince, e.writeLogged = now, now
-	}
-	if now.Sub(e.writeFailedSince) < e.t.WriteGiveUp {
-		return nil
-	}
-	if held := e.m.held(); held > 0 || len(e.m.localJobs)+len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0 {
-		if now.Sub(e.writeLogged) >= e.t.WriteGiveUp {
-			e.logf("still cannot record state (%v): %d jobs in flight, %d submissions or ends known only here; nothing is submitted until a write succeeds",
-				e.writeErr, len(e.m.localJobs)+len(e.m.schedJobs), held)
-			e.writeLogged = now
-		}
-		return nil
-	}
-	err := fmt.Errorf("cannot record the state of %s for %s (%v); stopped with no job in flight and nothing submitted since; "+
-		"when the study directory is writable again, run `maestro restart %s`", e.dir, e.t.WriteGiveUp.Round(time.Second), e.writeErr, e.dir)
-	e.logf("%v", err)
-	return err
-}
-
 // finish records the study's end state.
 func (e *engine) finish() (state.Study, error) {
 	end := e.m.end()
-	e.flush(true)
+	e.rec.flush(e.m, true)
 	if e.m.pending() {
-		err := fmt.Errorf("the study ended %s but that cannot be recorded in %s (%v); when it is writable again, run `maestro restart %s`", end, e.dir, e.writeErr, e.dir)
+		err := fmt.Errorf("the study ended %s but that cannot be recorded in %s (%v); when it is writable again, run `maestro restart %s`", end, e.dir, e.rec.err, e.dir)
 		e.logf("%v", err)
 		return end, err
 	}

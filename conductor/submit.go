@@ -13,7 +13,7 @@ import (
 // submit starts ready steps while the throttle allows. While the scheduler
 // is down, one scheduled submission per backoff period probes it.
 func (e *engine) submit(ctx context.Context) {
-	if e.cancelling || e.writeErr != nil {
+	if e.cancelling || e.rec.err != nil {
 		return
 	}
 	deadline := time.Now().Add(e.t.SubmitSlice)
@@ -43,7 +43,7 @@ func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time,
 		marked = e.m.mark(q[k]) || marked
 	}
 	if marked {
-		if e.flush(false); e.m.pending() {
+		if e.rec.flush(e.m, false); e.m.pending() {
 			return q // the marks are not recorded: submit nothing yet
 		}
 	}
