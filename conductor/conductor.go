@@ -255,7 +255,24 @@ type engine struct {
 	stopOnInterrupt bool
 }
 
+// newEngine loads the study and opens its executors: the whole engine of
+// a conductor.
 func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
+	e, err := load(dir, st, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.openExecutors(); err != nil {
+		e.closeLog()
+		return nil, err
+	}
+	return e, nil
+}
+
+// load reads the study into a machine, with a recorder to write it and the
+// study's log open; no executor is open yet (see openExecutors), so that
+// Reset and Apply open only what they need.
+func load(dir string, st *store.Store, opt Options) (*engine, error) {
 	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), requests: make(chan struct{}, 1),
 		t: opt.Tunables.withDefaults(), adapters: opt.Adapters, env: opt.Env, stopOnInterrupt: opt.StopLocal}
 	if opt.DB != nil {
@@ -312,9 +329,8 @@ func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
 	if opt.Debug {
 		e.m.debugf = func(format string, args ...any) { e.log.Printf("debug: "+format, args...) }
 	}
-	if err := e.openExecutors(); err != nil {
-		return nil, err
-	}
+	e.records = adapters.Records{Dir: filepath.Join(dir, "meta", "jobs")}
+	e.sched = newScheduler(nil, e.t, e.sleep, e.logf)
 	return e, nil
 }
 
@@ -341,29 +357,34 @@ func (e *engine) closeLog() {
 func (e *engine) logf(format string, args ...any) { e.log.Printf(format, args...) }
 
 func (e *engine) openExecutors() error {
-	cfg := adapters.Config{Batch: adapters.SpecBatch(&e.info.Batch), Notify: func() { poke(e.wake) }, Logf: e.logf,
-		StateDir: filepath.Join(e.dir, "meta", "jobs"), Env: e.env}
-	e.records = adapters.Records{Dir: cfg.StateDir}
 	la, err := e.adapters.Get("local")
 	if err != nil {
 		return err
 	}
-	if e.local, err = la.Open(cfg); err != nil {
+	if e.local, err = la.Open(e.config()); err != nil {
 		return err
 	}
-	e.sched = newScheduler(nil, e.t, e.sleep, e.logf)
 	for _, s := range e.m.steps {
-		if !s.Scheduled {
-			continue
+		if s.Scheduled {
+			return e.openSched()
 		}
-		a, err := e.adapters.Get(e.info.BatchType)
-		if err != nil {
-			return err
-		}
-		e.sched.ex, err = a.Open(cfg)
-		return err
 	}
 	return nil
+}
+
+// openSched opens the executor of the study's scheduler.
+func (e *engine) openSched() error {
+	a, err := e.adapters.Get(e.info.BatchType)
+	if err != nil {
+		return err
+	}
+	e.sched.ex, err = a.Open(e.config())
+	return err
+}
+
+func (e *engine) config() adapters.Config {
+	return adapters.Config{Batch: adapters.SpecBatch(&e.info.Batch), Notify: func() { poke(e.wake) }, Logf: e.logf,
+		StateDir: e.records.Dir, Env: e.env}
 }
 
 // localCap is how many local steps may run at once.

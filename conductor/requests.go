@@ -7,7 +7,7 @@ import (
 	"github.com/maestro-go/maestro/store"
 )
 
-// takeRequests applies queued cancel and update requests.
+// takeRequests takes queued cancel and update requests and applies them.
 func (e *engine) takeRequests() {
 	pending := false
 	if err := e.st.View(func(tx *store.Tx) error { pending = tx.PendingRequests(); return nil }); err != nil {
@@ -27,6 +27,11 @@ func (e *engine) takeRequests() {
 		e.logf("cannot take requests: %v", err)
 		return
 	}
+	e.obey(reqs)
+}
+
+// obey applies requests in the order they were made.
+func (e *engine) obey(reqs []store.Request) {
 	for _, r := range reqs {
 		switch r.Kind {
 		case store.RequestCancel:

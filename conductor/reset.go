@@ -24,7 +24,7 @@ func Reset(opt Options, only []string) (int, error) {
 		return 0, err
 	}
 	defer unlock()
-	e, err := newEngine(dir, st, opt)
+	e, err := load(dir, st, opt)
 	if err != nil {
 		return 0, err
 	}
@@ -51,11 +51,15 @@ func Reset(opt Options, only []string) (int, error) {
 // settleMarks deals with steps that ended (cancelled) while marked as
 // being submitted, because the scheduler could not be asked then whether
 // their job was created: a job found now is cancelled, so that the rerun
-// is the only run; either way the mark goes.
+// is the only run; either way the mark goes. Only then is the scheduler
+// opened.
 func (e *engine) settleMarks() error {
 	marked := e.m.endedMarked()
 	if len(marked) == 0 {
 		return nil
+	}
+	if err := e.openSched(); err != nil {
+		return err
 	}
 	found, err := e.findJobs(context.Background(), marked)
 	if err != nil {
