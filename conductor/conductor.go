@@ -164,10 +164,10 @@ func Run(ctx context.Context, opt Options) (state.Study, error) {
 	}
 	defer e.closeLog()
 	if opt.Attach != nil {
-		if e.attached, err = opt.Attach(dir, func() { poke(e.requests) }, e.logf); err != nil {
+		if e.rec.attached, err = opt.Attach(dir, func() { poke(e.requests) }, e.logf); err != nil {
 			return "", err
 		}
-		defer e.attached.Close()
+		defer e.rec.attached.Close()
 	}
 	return e.run(ctx)
 }
@@ -230,118 +230,107 @@ func Running(dir string) int {
 	return pid
 }
 
-// engine is one conductor's in-memory view of the study.
+// engine is one conductor: it feeds the steps' state machine what the
+// executors report, submits what the machine makes ready, and records what
+// changed.
 type engine struct {
 	dir      string
 	st       Database
 	info     *store.StudyInfo
-	settings store.Settings
-	steps    []store.StepInfo
-	status   []store.StepStatus
-	children [][]int32
-	waiting  []int32 // parents not yet FINISHED
-	queued   []bool  // in a ready queue
+	m        *machine
+	rec      *recorder
+	sched    *scheduler // its executor is nil for a local study
+	local    adapters.Executor
+	records  adapters.Records // what jobs' scripts recorded of their end
+	misses   []uint8          // polls in a row that missed a step's job
+	wake     chan struct{}    // a local step ended
+	requests chan struct{}    // a request was queued in this process
+	log      *log.Logger
+	logFile  *os.File
 
-	readyLocal, readySched []int32
-	localJobs, schedJobs   map[string]int32 // job id -> step, in flight
-	limbo                  map[int32]bool   // scheduled steps perhaps submitted, to be found
-	openCount              int
-	misses                 []uint8
-	local                  adapters.Executor
-	sched                  adapters.Executor // nil for a local study
-	records                adapters.Records  // what jobs' scripts recorded of their end
-	wake                   chan struct{}     // a local step ended
-	requests               chan struct{}     // a request was queued in this process
-	attached               Attachment        // nil: none
-	log                    *log.Logger
-	logFile                *os.File
-	debug                  bool
-
-	dirty            map[int32]bool
-	events           []store.Event
-	metaDirty        bool
-	studyState       state.Study
-	cancelling       bool
-	nextPoll         time.Time
-	pollBackoff      time.Duration
-	lastCSV          time.Time
-	csvCost          time.Duration // how long the last status.csv took
-	csvDirty         bool
-	urgent           bool // changes that must be written before anything else happens
-	lastFlush        time.Time
-	schedFailures    int       // scheduler queries failed in a row
-	schedDown        bool      // submissions paused until the scheduler answers
-	writeErr         error     // the last write to the store failed: nothing is submitted until one succeeds
-	limitUntil       time.Time // the scheduler refused a job for a limit: no scheduled submission before then
-	atLimit          bool      // the last scheduled submission was refused for a limit
-	writeFailedSince time.Time
-	writeLogged      time.Time // when the write failure was last logged
-	t                Tunables
-	adapters         adapters.Registry
-	env              func() []string
-	inflightLocal    int
-	inflightSched    int
-	sleepOverride    int
-	stopOnInterrupt  bool
+	cancelling      bool
+	t               Tunables
+	adapters        adapters.Registry
+	env             func() []string
+	stopOnInterrupt bool
 }
 
+// newEngine loads the study and opens its executors: the whole engine of
+// a conductor.
 func newEngine(dir string, st *store.Store, opt Options) (*engine, error) {
-	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), requests: make(chan struct{}, 1), dirty: map[int32]bool{}, debug: opt.Debug,
-		sleepOverride: opt.SleepSecs, t: opt.Tunables.withDefaults(), adapters: opt.Adapters, env: opt.Env, stopOnInterrupt: opt.StopLocal}
+	e, err := load(dir, st, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.openExecutors(); err != nil {
+		e.closeLog()
+		return nil, err
+	}
+	return e, nil
+}
+
+// load reads the study into a machine, with a recorder to write it and the
+// study's log open; no executor is open yet (see openExecutors), so that
+// Reset and Apply open only what they need.
+func load(dir string, st *store.Store, opt Options) (*engine, error) {
+	e := &engine{dir: dir, st: st, wake: make(chan struct{}, 1), requests: make(chan struct{}, 1),
+		t: opt.Tunables.withDefaults(), adapters: opt.Adapters, env: opt.Env, stopOnInterrupt: opt.StopLocal}
 	if opt.DB != nil {
 		e.st = opt.DB(st)
 	}
+	var (
+		steps    []store.StepInfo
+		status   []store.StepStatus
+		settings store.Settings
+		study    state.Study
+	)
 	err := st.View(func(tx *store.Tx) error {
 		var err error
 		if e.info, err = tx.Info(); err != nil {
 			return err
 		}
-		if e.settings, err = tx.Settings(); err != nil {
+		if settings, err = tx.Settings(); err != nil {
 			return err
 		}
-		if e.studyState, err = tx.StudyState(); err != nil {
+		if study, err = tx.StudyState(); err != nil {
 			return err
 		}
-		if e.steps, err = tx.Steps(); err != nil {
+		if steps, err = tx.Steps(); err != nil {
 			return err
 		}
-		e.status, err = tx.Statuses()
+		status, err = tx.Statuses()
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(e.steps) != len(e.status) {
-		return nil, fmt.Errorf("the study database in %s is damaged: %d steps but %d statuses", dir, len(e.steps), len(e.status))
+	if len(steps) != len(status) {
+		return nil, fmt.Errorf("the study database in %s is damaged: %d steps but %d statuses", dir, len(steps), len(status))
 	}
 	if e.info.Dry {
 		return nil, fmt.Errorf("%s was written with --dry; there is nothing to run", dir)
 	}
 	if opt.SleepSecs > 0 {
-		e.settings.SleepSecs = opt.SleepSecs
+		settings.SleepSecs = opt.SleepSecs
 	}
 	if e.info.BatchType == "local" {
 		// With no scheduler, steps that ask for nodes or procs run locally
 		// like the rest.
-		for i := range e.steps {
-			e.steps[i].Scheduled = false
+		for i := range steps {
+			steps[i].Scheduled = false
 		}
 	}
+	e.m = newMachine(steps, status, settings, study, e.t.MaxHWRetries)
+	e.rec = &recorder{db: e.st, dir: dir, t: e.t, logf: e.logf}
+	e.misses = make([]uint8, len(steps))
 	if err := e.openLog(opt.Out); err != nil {
 		return nil, err
 	}
-	if err := e.openExecutors(); err != nil {
-		return nil, err
+	if opt.Debug {
+		e.m.debugf = func(format string, args ...any) { e.log.Printf("debug: "+format, args...) }
 	}
-	e.children = make([][]int32, len(e.steps))
-	for i := range e.steps {
-		for _, p := range e.steps[i].Parents {
-			e.children[p] = append(e.children[p], int32(i))
-		}
-	}
-	e.waiting = make([]int32, len(e.steps))
-	e.queued = make([]bool, len(e.steps))
-	e.misses = make([]uint8, len(e.steps))
+	e.records = adapters.Records{Dir: filepath.Join(dir, "meta", "jobs")}
+	e.sched = newScheduler(nil, e.t, e.sleep, e.logf)
 	return e, nil
 }
 
@@ -367,47 +356,47 @@ func (e *engine) closeLog() {
 
 func (e *engine) logf(format string, args ...any) { e.log.Printf(format, args...) }
 
-func (e *engine) debugf(format string, args ...any) {
-	if e.debug {
-		e.log.Printf("debug: "+format, args...)
-	}
-}
-
 func (e *engine) openExecutors() error {
-	cfg := adapters.Config{Batch: adapters.SpecBatch(&e.info.Batch), Notify: func() { poke(e.wake) }, Logf: e.logf,
-		StateDir: filepath.Join(e.dir, "meta", "jobs"), Env: e.env}
-	e.records = adapters.Records{Dir: cfg.StateDir}
 	la, err := e.adapters.Get("local")
 	if err != nil {
 		return err
 	}
-	if e.local, err = la.Open(cfg); err != nil {
+	if e.local, err = la.Open(e.config()); err != nil {
 		return err
 	}
-	for _, s := range e.steps {
-		if !s.Scheduled {
-			continue
+	for _, s := range e.m.steps {
+		if s.Scheduled {
+			return e.openSched()
 		}
-		a, err := e.adapters.Get(e.info.BatchType)
-		if err != nil {
-			return err
-		}
-		e.sched, err = a.Open(cfg)
-		return err
 	}
 	return nil
 }
 
+// openSched opens the executor of the study's scheduler.
+func (e *engine) openSched() error {
+	a, err := e.adapters.Get(e.info.BatchType)
+	if err != nil {
+		return err
+	}
+	e.sched.ex, err = a.Open(e.config())
+	return err
+}
+
+func (e *engine) config() adapters.Config {
+	return adapters.Config{Batch: adapters.SpecBatch(&e.info.Batch), Notify: func() { poke(e.wake) }, Logf: e.logf,
+		StateDir: e.records.Dir, Env: e.env}
+}
+
 // localCap is how many local steps may run at once.
 func (e *engine) localCap() int {
-	if e.settings.Throttle > 0 {
-		return e.settings.Throttle
+	if e.m.settings.Throttle > 0 {
+		return e.m.settings.Throttle
 	}
 	return runtime.NumCPU()
 }
 
 func (e *engine) sleep() time.Duration {
-	s := e.settings.SleepSecs
+	s := e.m.settings.SleepSecs
 	if s <= 0 {
 		s = 1
 	}

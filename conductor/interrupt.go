@@ -3,8 +3,6 @@ package conductor
 import (
 	"context"
 	"time"
-
-	"github.com/maestro-go/maestro/state"
 )
 
 // interruptWait bounds how long an interrupted conductor waits for the
@@ -20,10 +18,7 @@ const interruptWait = 30 * time.Second
 // conductor to adopt. Scheduled jobs are left alone. It returns how many
 // local steps it stopped and how many scheduled jobs are still in flight.
 func (e *engine) stopLocal() (stopped, scheduled int) {
-	ids := make([]string, 0, len(e.localJobs))
-	for id := range e.localJobs {
-		ids = append(ids, id)
-	}
+	ids := mapKeys(e.m.localJobs)
 	if len(ids) > 0 {
 		if err := e.local.Cancel(context.Background(), ids); err != nil {
 			e.logf("stopping local steps: %v", err)
@@ -38,11 +33,7 @@ func (e *engine) stopLocal() (stopped, scheduled int) {
 				left = append(left, id)
 				continue
 			}
-			i := e.localJobs[id]
-			e.release(i)
-			st := &e.status[i]
-			st.JobID, st.Submitted, st.Started, st.Ended, st.ExitCode = "", time.Time{}, time.Time{}, time.Time{}, nil
-			e.set(i, state.Initialized, "stopped by an interrupt; maestro restart runs it again")
+			e.m.stopped(e.m.localJobs[id])
 			stopped++
 		}
 		if ids = left; len(ids) == 0 {
@@ -56,5 +47,5 @@ func (e *engine) stopLocal() (stopped, scheduled int) {
 			ids = nil
 		}
 	}
-	return stopped, e.inflightSched + len(e.limbo)
+	return stopped, len(e.m.schedJobs) + len(e.m.limbo)
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/maestro-go/maestro/adapters"
-	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
 
-// takeRequests applies queued cancel and update requests.
+// takeRequests takes queued cancel and update requests and applies them.
 func (e *engine) takeRequests() {
 	pending := false
 	if err := e.st.View(func(tx *store.Tx) error { pending = tx.PendingRequests(); return nil }); err != nil {
@@ -29,6 +27,11 @@ func (e *engine) takeRequests() {
 		e.logf("cannot take requests: %v", err)
 		return
 	}
+	e.obey(reqs)
+}
+
+// obey applies requests in the order they were made.
+func (e *engine) obey(reqs []store.Request) {
 	for _, r := range reqs {
 		switch r.Kind {
 		case store.RequestCancel:
@@ -40,20 +43,11 @@ func (e *engine) takeRequests() {
 }
 
 func (e *engine) update(r store.Request) {
-	if r.Throttle != nil {
-		e.settings.Throttle = *r.Throttle
-	}
-	if r.RLimit != nil {
-		e.settings.RLimit = *r.RLimit
-	}
+	e.m.update(r)
 	if r.Sleep != nil {
-		e.settings.SleepSecs = *r.Sleep
-		if next := time.Now().Add(e.sleep()); next.Before(e.nextPoll) {
-			e.nextPoll = next
-		}
+		e.sched.askBy(time.Now().Add(e.sleep()))
 	}
-	e.metaDirty, e.urgent = true, true
-	e.logf("settings updated: throttle %d, rlimit %d, sleep %ds", e.settings.Throttle, e.settings.RLimit, e.settings.SleepSecs)
+	e.logf("settings updated: throttle %d, rlimit %d, sleep %ds", e.m.settings.Throttle, e.m.settings.RLimit, e.m.settings.SleepSecs)
 }
 
 // cancel stops every job in flight and cancels every step not yet ended.
@@ -61,40 +55,16 @@ func (e *engine) cancel() {
 	e.logf("cancel requested")
 	e.cancelling = true
 	e.resolveLimbo(context.Background()) // a job it finds is cancelled below
-	for _, group := range []struct {
-		jobs map[string]int32
-		ex   adapters.Executor
-	}{{e.localJobs, e.local}, {e.schedJobs, e.sched}} {
-		if len(group.jobs) == 0 {
-			continue
-		}
-		ids := make([]string, 0, len(group.jobs))
-		for id := range group.jobs {
-			ids = append(ids, id)
-		}
-		for _, part := range adapters.Chunks(ids, group.ex.Capabilities().MaxIDs) {
-			ctx, cancel := context.WithTimeout(context.Background(), e.t.CommandLimit)
-			if err := group.ex.Cancel(ctx, part); err != nil {
-				e.logf("cancelling jobs %v: %v", part, err)
-			}
-			cancel()
-		}
+	cancelJobs(e.local, mapKeys(e.m.localJobs), e.t.CommandLimit, e.logf)
+	e.sched.cancel(mapKeys(e.m.schedJobs))
+	e.m.cancel()
+}
+
+// mapKeys returns the job ids of a set of jobs in flight.
+func mapKeys(jobs map[string]int32) []string {
+	ids := make([]string, 0, len(jobs))
+	for id := range jobs {
+		ids = append(ids, id)
 	}
-	for i := range e.status {
-		st := &e.status[i]
-		if st.State.InFlight() {
-			e.release(int32(i))
-		}
-		if !e.limbo[int32(i)] {
-			// Marked but never submitted: nothing to find later. A step
-			// still in limbo (the scheduler could not be asked) keeps its
-			// mark, so a restart looks for its job first.
-			st.Submitting = false
-		}
-		if !st.State.Terminal() {
-			e.set(int32(i), state.Cancelled, "study cancelled")
-		}
-	}
-	e.readyLocal, e.readySched = nil, nil
-	e.metaDirty, e.urgent = true, true
+	return ids
 }

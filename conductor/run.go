@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
@@ -26,9 +27,9 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 	if err != nil {
 		return "", err
 	}
-	e.studyState = state.StudyRunning
+	e.m.study = state.StudyRunning
 	e.logf("conductor %d driving study '%s' in %s (%d steps, throttle %d, sleep %ds)",
-		os.Getpid(), e.info.Name, e.dir, len(e.steps), e.settings.Throttle, e.settings.SleepSecs)
+		os.Getpid(), e.info.Name, e.dir, len(e.m.steps), e.m.settings.Throttle, e.m.settings.SleepSecs)
 	e.recover()
 
 	usr1 := make(chan os.Signal, 1)
@@ -45,31 +46,31 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			checkRequests = false
 		}
 		e.collectLocal()
-		if (e.inflightSched > 0 || len(e.limbo) > 0) && !time.Now().Before(e.nextPoll) {
+		if (len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0) && e.sched.due() {
 			e.resolveLimbo(ctx)
-			if e.inflightSched > 0 {
+			if len(e.m.schedJobs) > 0 {
 				e.poll(ctx)
 			}
 		}
 		e.submit(ctx)
-		e.flush(false)
-		if e.open() == 0 {
+		e.rec.flush(e.m, false)
+		if e.m.open == 0 {
 			return e.finish()
 		}
-		if err := e.writeStalled(); err != nil {
-			return e.studyState, err
+		if err := e.rec.stalled(e.m); err != nil {
+			return e.m.study, err
 		}
 		wait := time.Hour
-		if e.inflightSched > 0 || len(e.limbo) > 0 || e.schedDown && len(e.readySched) > 0 {
-			wait = max(time.Until(e.nextPoll), time.Millisecond)
+		if len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0 || e.sched.down && len(e.m.readySched) > 0 {
+			wait = max(time.Until(e.sched.next), time.Millisecond)
 		}
-		if len(e.readySched) > 0 && !e.limitUntil.IsZero() {
-			wait = min(wait, max(time.Until(e.limitUntil), time.Millisecond))
+		if len(e.m.readySched) > 0 && !e.sched.limitUntil.IsZero() {
+			wait = min(wait, max(time.Until(e.sched.limitUntil), time.Millisecond))
 		}
-		if e.pending() {
-			wait = min(wait, max(time.Until(e.lastFlush.Add(e.t.FlushInterval)), time.Millisecond))
+		if e.m.pending() {
+			wait = min(wait, max(time.Until(e.rec.lastFlush.Add(e.t.FlushInterval)), time.Millisecond))
 		}
-		if e.writeErr != nil {
+		if e.rec.err != nil {
 			wait = min(wait, writeRetry)
 		}
 		pollTimer.Reset(wait)
@@ -80,14 +81,14 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 				e.logf("conductor interrupted: stopped %d local steps (a restart runs them again); %d scheduled jobs keep running (`maestro cancel %s` cancels them)",
 					stopped, scheduled, e.dir)
 			}
-			e.flush(true)
-			if e.pending() {
-				err := fmt.Errorf("stopping (%v) with changes that could not be recorded (%v): their jobs may run again on restart", context.Cause(ctx), e.writeErr)
+			e.rec.flush(e.m, true)
+			if e.m.pending() {
+				err := fmt.Errorf("stopping (%v) with changes that could not be recorded (%v): their jobs may run again on restart", context.Cause(ctx), e.rec.err)
 				e.logf("%v", err)
-				return e.studyState, err
+				return e.m.study, err
 			}
-			e.logf("conductor stopping (%v); the study stays %s: resume it with `maestro restart %s`", context.Cause(ctx), e.studyState, e.dir)
-			return e.studyState, ctx.Err()
+			e.logf("conductor stopping (%v); the study stays %s: resume it with `maestro restart %s`", context.Cause(ctx), e.m.study, e.dir)
+			return e.m.study, ctx.Err()
 		case <-e.wake:
 		case <-usr1:
 			checkRequests = true
@@ -100,72 +101,12 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 	}
 }
 
-// writeRetry is how often a failed write to the store is tried again.
-const writeRetry = time.Second
-
-// writeStalled returns an error once writes to the store have failed for
-// longer than the give-up time while nothing the conductor holds would be
-// lost by stopping: no job in flight, and no job's submission or end that
-// is known only in memory (those are held, and written as soon as a write
-// succeeds, however long that takes). The conductor then stops and says
-// why, rather than drive a study whose state it cannot keep. Meanwhile it
-// logs the failure every give-up period.
-func (e *engine) writeStalled() error {
-	if e.writeErr == nil {
-		e.writeFailedSince, e.writeLogged = time.Time{}, time.Time{}
-		return nil
-	}
-	now := time.Now()
-	if e.writeFailedSince.IsZero() {
-		e.writeFailedSince, e.writeLogged = now, now
-	}
-	if now.Sub(e.writeFailedSince) < e.t.WriteGiveUp {
-		return nil
-	}
-	if held := e.heldRuns(); held > 0 || e.inflightLocal+e.inflightSched > 0 || len(e.limbo) > 0 {
-		if now.Sub(e.writeLogged) >= e.t.WriteGiveUp {
-			e.logf("still cannot record state (%v): %d jobs in flight, %d submissions or ends known only here; nothing is submitted until a write succeeds",
-				e.writeErr, e.inflightLocal+e.inflightSched, held)
-			e.writeLogged = now
-		}
-		return nil
-	}
-	err := fmt.Errorf("cannot record the state of %s for %s (%v); stopped with no job in flight and nothing submitted since; "+
-		"when the study directory is writable again, run `maestro restart %s`", e.dir, e.t.WriteGiveUp.Round(time.Second), e.writeErr, e.dir)
-	e.logf("%v", err)
-	return err
-}
-
-// heldRuns counts the unrecorded changes of steps that were submitted or
-// ended: stopping would lose them.
-func (e *engine) heldRuns() int {
-	n := 0
-	for i := range e.dirty {
-		if st := &e.status[i]; st.JobID != "" || st.State.Terminal() {
-			n++
-		}
-	}
-	return n
-}
-
 // finish records the study's end state.
 func (e *engine) finish() (state.Study, error) {
-	end := state.StudyFinished
-	for i := range e.status {
-		switch e.status[i].State {
-		case state.Finished:
-		case state.Cancelled:
-			end = state.StudyCancelled
-		default:
-			if end != state.StudyCancelled {
-				end = state.StudyFailure
-			}
-		}
-	}
-	e.studyState, e.metaDirty = end, true
-	e.flush(true)
-	if e.pending() {
-		err := fmt.Errorf("the study ended %s but that cannot be recorded in %s (%v); when it is writable again, run `maestro restart %s`", end, e.dir, e.writeErr, e.dir)
+	end := e.m.end()
+	e.rec.flush(e.m, true)
+	if e.m.pending() {
+		err := fmt.Errorf("the study ended %s but that cannot be recorded in %s (%v); when it is writable again, run `maestro restart %s`", end, e.dir, e.rec.err, e.dir)
 		e.logf("%v", err)
 		return end, err
 	}
@@ -174,4 +115,28 @@ func (e *engine) finish() (state.Study, error) {
 	}
 	e.logf("study '%s' ended %s", e.info.Name, end)
 	return end, nil
+}
+
+// recover rebuilds what is in flight and ready from the store (see
+// machine.recover): the local executor adopts the local jobs an earlier
+// conductor started, and the scheduler is asked at once.
+func (e *engine) recover() {
+	e.m.recover(e.adopt)
+	e.sched.next = time.Now()
+}
+
+// adopt hands the local executor the job of local step i that an earlier
+// conductor started (or may have started since the given time, when its
+// job id was never recorded); false means the step is lost.
+func (e *engine) adopt(i int32, since time.Time) (string, bool) {
+	ad, ok := e.local.(adapters.Adopter)
+	if !ok {
+		return "", false
+	}
+	known := e.m.status[i].JobID
+	id, ok := ad.Adopt(known, e.job(i), since)
+	if ok && known == "" {
+		e.logf("%s: found job %s that the previous conductor started without recording it", e.m.steps[i].Name, id)
+	}
+	return id, ok
 }

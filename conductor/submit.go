@@ -3,72 +3,64 @@ package conductor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
-	"github.com/maestro-go/maestro/state"
 )
 
 // submit starts ready steps while the throttle allows. While the scheduler
 // is down, one scheduled submission per backoff period probes it.
 func (e *engine) submit(ctx context.Context) {
-	if e.cancelling || e.writeErr != nil {
+	if e.cancelling || e.rec.err != nil {
 		return
 	}
 	deadline := time.Now().Add(e.t.SubmitSlice)
 	switch {
-	case time.Now().Before(e.limitUntil):
-	case !e.schedDown:
-		e.readySched = e.submitQueue(ctx, e.readySched, deadline, e.t.MarkAhead)
-	case !time.Now().Before(e.nextPoll):
-		e.readySched = e.submitQueue(ctx, e.readySched, deadline, 1)
+	case e.sched.limited():
+	case !e.sched.down:
+		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, e.t.MarkAhead)
+	case e.sched.due():
+		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, 1)
 	}
-	e.readyLocal = e.submitQueue(ctx, e.readyLocal, deadline, 8*e.localCap())
+	e.m.readyLocal = e.submitQueue(ctx, e.m.readyLocal, deadline, 8*e.localCap())
 }
 
 // submitQueue submits from the front of q. Steps are first marked
 // Submitting, up to ahead of them in one transaction (see
 // store.StepStatus.Submitting); only marked steps are submitted.
 func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time, ahead int) []int32 {
-	for len(q) > 0 && (e.status[q[0]].State != state.Initialized || e.limbo[q[0]]) {
-		e.queued[q[0]] = false
+	for len(q) > 0 && !e.m.submittable(q[0]) {
+		e.m.queued[q[0]] = false
 		q = q[1:]
 	}
-	if len(q) == 0 || !e.room(e.steps[q[0]].Scheduled) {
+	if len(q) == 0 || !e.room(e.m.steps[q[0]].Scheduled) {
 		return q
 	}
 	marked := false
 	for k := 0; k < len(q) && k < ahead; k++ {
-		if st := &e.status[q[k]]; st.State == state.Initialized && !st.Submitting {
-			st.Token++
-			st.Submitting, st.MarkedAt = true, time.Now()
-			e.dirty[q[k]] = true
-			marked = true
-		}
+		marked = e.m.mark(q[k]) || marked
 	}
 	if marked {
-		e.urgent = true
-		if e.flush(false); e.pending() {
+		if e.rec.flush(e.m, false); e.m.pending() {
 			return q // the marks are not recorded: submit nothing yet
 		}
 	}
 	n, submitted := 0, 0
 	for ; n < len(q) && submitted < ahead; n++ {
 		i := q[n]
-		if e.status[i].State != state.Initialized || e.limbo[i] {
-			e.queued[i] = false
+		if !e.m.submittable(i) {
+			e.m.queued[i] = false
 			continue
 		}
-		if !e.status[i].Submitting || !e.room(e.steps[i].Scheduled) || time.Now().After(deadline) || ctx.Err() != nil {
+		if !e.m.status[i].Submitting || !e.room(e.m.steps[i].Scheduled) || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		if !e.submitOne(ctx, i) {
 			break
 		}
-		e.queued[i] = false
+		e.m.queued[i] = false
 		submitted++
 	}
 	if n > len(q)/2 && n > 64 { // let the consumed front be collected
@@ -79,14 +71,14 @@ func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time,
 
 // room reports whether the throttle allows one more job of the kind.
 func (e *engine) room(scheduled bool) bool {
-	if t := e.settings.Throttle; t > 0 && e.inflightLocal+e.inflightSched >= t {
+	if t := e.m.settings.Throttle; t > 0 && len(e.m.localJobs)+len(e.m.schedJobs) >= t {
 		return false
 	}
-	return scheduled || e.inflightLocal < e.localCap()
+	return scheduled || len(e.m.localJobs) < e.localCap()
 }
 
 func (e *engine) job(i int32) *adapters.Job {
-	info, st := &e.steps[i], &e.status[i]
+	info, st := &e.m.steps[i], &e.m.status[i]
 	script := info.Script
 	if st.Restarts > 0 && info.Restart != "" {
 		script = info.Restart
@@ -98,86 +90,45 @@ func (e *engine) job(i int32) *adapters.Job {
 // submitOne submits step i; false means it is not in flight now and the
 // queue should wait.
 func (e *engine) submitOne(ctx context.Context, i int32) bool {
-	info := &e.steps[i]
-	ex := e.local
+	info := &e.m.steps[i]
+	var id string
+	var err error
 	if info.Scheduled {
-		ex = e.sched
+		id, err = e.sched.submit(ctx, e.job(i))
+	} else {
+		cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
+		id, err = e.local.Submit(cctx, e.job(i))
+		cancel()
 	}
-	cctx, cancel := context.WithTimeout(ctx, e.t.CommandLimit)
-	id, err := ex.Submit(cctx, e.job(i))
-	cancel()
 	if err != nil {
 		return e.submitFailed(i, err)
 	}
-	if info.Scheduled {
-		e.schedUp()
-		e.atLimit = false
-	}
-	e.inFlight(i, id, time.Now())
+	e.m.inFlight(i, id, time.Now())
 	return true
 }
 
-// inFlight records that step i runs as job id.
-func (e *engine) inFlight(i int32, id string, submitted time.Time) {
-	st := &e.status[i]
-	st.JobID, st.Submitted, st.Started, st.Ended, st.ExitCode = id, submitted, time.Time{}, time.Time{}, nil
-	st.Submitting = false
-	if e.steps[i].Scheduled {
-		e.schedJobs[id] = i
-		e.inflightSched++
-		e.urgent = true
-		e.set(i, state.Pending, "")
-		return
-	}
-	e.localJobs[id] = i
-	e.inflightLocal++
-	st.Started = submitted
-	e.set(i, state.Running, "")
-}
-
 // submitFailed handles a failed submission. A scheduler that could not be
-// reached costs no attempt: the step waits, and after three such failures
-// in a row scheduled submissions pause until the scheduler answers. When
+// reached costs no attempt: the step waits (and the scheduler backs off). When
 // the failure leaves unknown whether the job was created (a timeout, an
 // answer with no job id), the step is kept aside until the scheduler can
 // be asked. A refusal for a submission limit is back-pressure: the step
 // waits at the head of the queue, at no cost, until jobs end.
 func (e *engine) submitFailed(i int32, err error) bool {
-	info, st := &e.steps[i], &e.status[i]
+	info := &e.m.steps[i]
 	if info.Scheduled && errors.Is(err, adapters.ErrLimit) {
-		st.Submitting = false
-		e.dirty[i] = true
-		e.limited(err)
+		e.m.unmark(i)
 		return false
 	}
 	if info.Scheduled && (errors.Is(err, adapters.ErrUnavailable) || errors.Is(err, adapters.ErrUncertain)) {
-		if errors.Is(err, adapters.ErrUnavailable) {
-			e.schedFailed(fmt.Errorf("submitting %s: %w", info.Name, err))
-		} else {
+		if errors.Is(err, adapters.ErrUncertain) { // an outage is noted by the scheduler wrapper
 			e.logf("%s: %v; looking for its job before submitting again", info.Name, err)
 		}
-		e.limbo[i] = true // Submitting stays set: find the job, or submit again
-		e.queued[i] = false
+		e.m.uncertain(i) // Submitting stays set: find the job, or submit again
 		return false
 	}
-	st.Submitting = false
-	st.Attempts++
-	if st.Attempts >= e.settings.Attempts {
-		e.set(i, state.Failed, fmt.Sprintf("submission failed %d time(s): %v", st.Attempts, err))
-		e.endDescendants(i, state.Failed)
+	if e.m.rejected(i, err) {
 		return true
 	}
-	e.logf("%s: submission attempt %d of %d failed: %v", info.Name, st.Attempts, e.settings.Attempts, err)
-	e.set(i, state.Initialized, fmt.Sprintf("submission attempt %d failed: %v", st.Attempts, err))
-	e.dirty[i] = true
+	e.logf("%s: submission attempt %d of %d failed: %v", info.Name, e.m.status[i].Attempts, e.m.settings.Attempts, err)
 	return false
-}
-
-// limited pauses scheduled submissions after a refusal for a submission
-// limit, until one of the study's jobs ends or a poll period passes.
-func (e *engine) limited(err error) {
-	if !e.atLimit {
-		e.logf("the scheduler takes no more jobs for now (%v); %d steps wait, submitting again as jobs end", err, len(e.readySched))
-	}
-	e.atLimit, e.limitUntil = true, time.Now().Add(e.sleep())
 }
