@@ -18,7 +18,7 @@ import (
 // runOptions are the flags of `maestro run`.
 type runOptions struct {
 	attempts, rlimit, throttle, sleep int
-	dry, hashws, yes, no, usetmp      bool
+	dry, hashws, yes, no, usetmp, arr bool
 	pgen, out                         string
 	pargs                             []string
 	launch                            launchOptions
@@ -49,6 +49,7 @@ func (a *App) runCommand() *cobra.Command {
 	fs.BoolVarP(&o.yes, "autoyes", "y", false, "answer yes to every prompt")
 	fs.BoolVarP(&o.no, "autono", "n", false, "answer no to every prompt")
 	fs.BoolVar(&o.usetmp, "usetmp", false, "write scripts to a temporary directory removed at the end")
+	fs.BoolVar(&o.arr, "array", false, "submit the expansions of a step that are ready together as job arrays (Slurm), each step still tracked on its own")
 	cmd.RegisterFlagCompletionFunc("pgen", completeFiles("py"))
 	cmd.MarkFlagDirname("out")
 	return cmd
@@ -66,7 +67,7 @@ func (a *App) run(o *runOptions, args []string) error {
 		a.Log.Debugf("%s", w)
 	}
 	opt := study.Options{Adapters: a.Adapters, Out: o.out, HashWS: o.hashws, Dry: o.dry, UseTmp: o.usetmp, Pgen: o.pgen, Now: a.Now(),
-		Settings: store.Settings{Attempts: o.attempts, RLimit: o.rlimit, Throttle: o.throttle, SleepSecs: o.sleep}}
+		Settings: store.Settings{Attempts: o.attempts, RLimit: o.rlimit, Throttle: o.throttle, SleepSecs: o.sleep, Array: o.arr}}
 	dir, err := study.Dir(s, opt)
 	if err != nil {
 		return err

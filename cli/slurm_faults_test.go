@@ -351,3 +351,80 @@ func TestKilledDuringSbatch(t *testing.T) {
 	}
 	checkOnce(t, dir, fanNames(3))
 }
+
+// --array on the real cluster: a 2,000-step fan and its funnel go to Slurm
+// in at most 3 sbatch calls (MaxArraySize left at 1001), each step with
+// its own array task id; every 100th step exits 1, and exactly those 20
+// and the funnel fail; `maestro restart` reruns exactly those 20.
+func TestArraysOnSlurm(t *testing.T) {
+	needSlurm(t)
+	const n = 2000
+	var vals []string
+	for i := 1; i <= n; i++ {
+		vals = append(vals, fmt.Sprint(i))
+	}
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "arrays.yaml")
+	os.WriteFile(specPath, []byte(`description: {name: arrays, description: a wide fan as job arrays}
+batch: {type: slurm, host: localhost, bank: maestro, queue: debug}
+study:
+  - name: fan
+    description: one array task each
+    run: {cmd: "echo fan_X.$(X) >> $(SPECROOT)/ledger; [ $(( $(X) % 100 )) -ne 0 ]", procs: 1}
+  - name: funnel
+    description: after the fan
+    run: {cmd: "echo funnel >> $(SPECROOT)/ledger", procs: 1, depends: [fan_*]}
+global.parameters:
+  X: {values: [`+strings.Join(vals, ", ")+`], label: X.%%}
+`), 0o644)
+	bin := filepath.Join(dir, "bin")
+	calls := filepath.Join(dir, "sbatch-calls")
+	wrap(t, bin, map[string]string{"sbatch": `echo x >> ` + calls})
+	env := append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+	study := filepath.Join(dir, "arrays")
+	run := exec.Command(os.Args[0], "run", "-fg", "-y", "--array", "-s", "1", "-o", study, specPath)
+	run.Args[0] = "maestro"
+	run.Env = env
+	out, err := runBounded(run, 8*time.Minute)
+	if s := studyState(t, study); s != state.StudyFailure {
+		t.Fatalf("study ended %s (%v):\n%s", s, err, out)
+	}
+	if k := strings.Count(readFile(calls), "\n"); k > 3 {
+		t.Errorf("%d sbatch calls for %d steps and a funnel, want at most 3", k, n)
+	}
+	st := adaptertest.Steps(t, study)
+	ids := map[string]bool{}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("fan_X.%d", i)
+		s := st[name]
+		want := state.Finished
+		if i%100 == 0 {
+			want = state.Failed
+		}
+		if s.State != want || !strings.Contains(s.JobID, "_") || ids[s.JobID] {
+			t.Errorf("%s: %s as job %q, want %s as a task of its own", name, s.State, s.JobID, want)
+		}
+		ids[s.JobID] = true
+	}
+	if st["funnel"].State != state.Failed || len(st) != n+1 {
+		t.Errorf("funnel %s, %d rows", st["funnel"].State, len(st))
+	}
+
+	restart := exec.Command(os.Args[0], "restart", "-fg", study)
+	restart.Args[0] = "maestro"
+	restart.Env = env
+	if out, err := runBounded(restart, 4*time.Minute); studyState(t, study) != state.StudyFailure {
+		t.Fatalf("restart: %v\n%s", err, out)
+	}
+	count := adaptertest.Ledger(t, filepath.Join(dir, "ledger"))
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("fan_X.%d", i)
+		want := 1
+		if i%100 == 0 {
+			want = 2
+		}
+		if count[name] != want {
+			t.Errorf("%s ran %d times, want %d", name, count[name], want)
+		}
+	}
+}

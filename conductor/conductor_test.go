@@ -32,6 +32,7 @@ type fakeSched struct {
 	partial   bool            // each query answers for its first id only, with an error for the rest
 	forget    map[string]bool // names whose jobs vanish
 	submits   map[string]int
+	arrays    int // SubmitArray calls
 	scripts   map[string][]string
 	jobs      map[string]adapters.Status
 	names     map[string]string // id -> name
@@ -76,6 +77,26 @@ func (f *fakeSched) Submit(_ context.Context, j *adapters.Job) (string, error) {
 	f.names[id] = j.Name
 	f.jobs[id] = f.outcome(j.Name, n)
 	return id, err
+}
+
+// MaxArray and SubmitArray make the fake an array scheduler: an array of
+// n jobs is one call, with task ids ARRAY_K.
+func (f *fakeSched) MaxArray() int { return 3 }
+
+func (f *fakeSched) SubmitArray(_ context.Context, jobs []*adapters.Job, _ int) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.arrays++
+	var ids []string
+	for k, j := range jobs {
+		f.submits[j.Name]++
+		f.scripts[j.Name] = append(f.scripts[j.Name], filepath.Base(j.Script))
+		id := fmt.Sprintf("%d_%d", 1000+f.arrays, k)
+		f.names[id] = j.Name
+		f.jobs[id] = f.outcome(j.Name, f.submits[j.Name])
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.Status, error) {

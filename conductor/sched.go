@@ -42,6 +42,12 @@ func (s *scheduler) submit(ctx context.Context, j *adapters.Job) (string, error)
 	cctx, cancel := context.WithTimeout(ctx, s.limit)
 	id, err := s.ex.Submit(cctx, j)
 	cancel()
+	s.noteSubmit(j.Name, err)
+	return id, err
+}
+
+// noteSubmit notes how the scheduler answered a submission of name.
+func (s *scheduler) noteSubmit(name string, err error) {
 	switch {
 	case err == nil:
 		s.up()
@@ -52,9 +58,18 @@ func (s *scheduler) submit(ctx context.Context, j *adapters.Job) (string, error)
 		}
 		s.atLimit, s.limitUntil = true, time.Now().Add(s.period())
 	case errors.Is(err, adapters.ErrUnavailable):
-		s.failed(fmt.Errorf("submitting %s: %w", j.Name, err))
+		s.failed(fmt.Errorf("submitting %s: %w", name, err))
 	}
-	return id, err
+}
+
+// submitArray submits jobs as one array and notes how the scheduler
+// answered, as submit does.
+func (s *scheduler) submitArray(ctx context.Context, arr adapters.ArraySubmitter, jobs []*adapters.Job) ([]string, error) {
+	cctx, cancel := context.WithTimeout(ctx, s.limit)
+	ids, err := arr.SubmitArray(cctx, jobs, 0)
+	cancel()
+	s.noteSubmit(jobs[0].Name, err)
+	return ids, err
 }
 
 // query asks for the jobs ids, in as few commands as the scheduler allows.

@@ -20,7 +20,11 @@ func (e *engine) submit(ctx context.Context) {
 	switch {
 	case e.sched.limited():
 	case !e.sched.down:
-		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, e.t.MarkAhead)
+		ahead := e.t.MarkAhead
+		if arr := e.arrays(); arr != nil {
+			ahead = max(ahead, arr.MaxArray())
+		}
+		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, ahead)
 	case e.sched.due():
 		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, 1)
 	}
@@ -56,6 +60,16 @@ func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time,
 		}
 		if !e.m.status[i].Submitting || !e.room(e.m.steps[i].Scheduled) || time.Now().After(deadline) || ctx.Err() != nil {
 			break
+		}
+		if group := e.arrayGroup(q[n:], ahead-submitted); len(group) > 1 {
+			k, ok := e.submitArray(ctx, group)
+			submitted += k
+			if !ok {
+				n += k
+				break
+			}
+			n += len(group) - 1
+			continue
 		}
 		if !e.submitOne(ctx, i) {
 			break
@@ -131,4 +145,81 @@ func (e *engine) submitFailed(i int32, err error) bool {
 	}
 	e.logf("%s: submission attempt %d of %d failed: %v", info.Name, e.m.status[i].Attempts, e.m.settings.Attempts, err)
 	return false
+}
+
+// arrays is the scheduler's array submission when the study asks for
+// arrays (maestro run --array) and the scheduler has them; nil otherwise.
+func (e *engine) arrays() adapters.ArraySubmitter {
+	if e.sched == nil || !e.m.settings.Array {
+		return nil
+	}
+	arr, _ := e.sched.ex.(adapters.ArraySubmitter)
+	return arr
+}
+
+// arrayGroup returns the steps at the front of q that go to the scheduler
+// as one array: consecutive expansions of one scheduled step, marked and
+// submittable, at most max of them, the scheduler's MaxArray and what the
+// throttle leaves room for.
+func (e *engine) arrayGroup(q []int32, limit int) []int32 {
+	arr := e.arrays()
+	if arr == nil || !e.m.steps[q[0]].Scheduled {
+		return nil
+	}
+	limit = min(limit, arr.MaxArray())
+	if t := e.m.settings.Throttle; t > 0 {
+		limit = min(limit, t-len(e.m.localJobs)-len(e.m.schedJobs))
+	}
+	step := e.m.steps[q[0]].Step
+	n := 0
+	for n < len(q) && n < limit {
+		i := q[n]
+		if e.m.steps[i].Step != step || !e.m.submittable(i) || !e.m.status[i].Submitting {
+			break
+		}
+		n++
+	}
+	return q[:n]
+}
+
+// submitArray submits group as one job array; each step is then in
+// flight with its own task id. It returns how many steps it consumed from
+// the queue and whether the queue may go on. A refusal that is no limit,
+// outage or unreadable answer (the steps' headers differ, say) submits
+// the steps one by one instead.
+func (e *engine) submitArray(ctx context.Context, group []int32) (int, bool) {
+	jobs := make([]*adapters.Job, len(group))
+	for k, i := range group {
+		jobs[k] = e.job(i)
+	}
+	ids, err := e.sched.submitArray(ctx, e.arrays(), jobs)
+	switch {
+	case err == nil:
+		now := time.Now()
+		for k, i := range group {
+			e.m.inFlight(i, ids[k], now)
+			e.m.queued[i] = false
+		}
+		e.logf("%s: %d steps submitted as one array (%s ... %s)", e.m.steps[group[0]].Step, len(group), ids[0], ids[len(ids)-1])
+		return len(group), true
+	case errors.Is(err, adapters.ErrLimit):
+		for _, i := range group {
+			e.m.unmark(i)
+		}
+		return 0, false
+	case errors.Is(err, adapters.ErrUnavailable), errors.Is(err, adapters.ErrUncertain):
+		e.logf("%s: %d steps submitted as an array: %v; looking for their jobs before submitting again", e.m.steps[group[0]].Step, len(group), err)
+		for _, i := range group {
+			e.m.uncertain(i)
+		}
+		return len(group), false
+	}
+	e.logf("%s: cannot submit %d steps as one array (%v); submitting them one by one", e.m.steps[group[0]].Step, len(group), err)
+	for k, i := range group {
+		if !e.submitOne(ctx, i) {
+			return k, false
+		}
+		e.m.queued[i] = false
+	}
+	return len(group), true
 }

@@ -114,6 +114,9 @@ type Settings struct {
 	RLimit    int `json:"rlimit"`
 	Throttle  int `json:"throttle"`
 	SleepSecs int `json:"sleep"`
+	// Array submits the expansions of a step that are ready together as
+	// job arrays, where the scheduler has them (maestro run --array).
+	Array bool `json:"array,omitempty"`
 }
 
 // Conductor identifies the conductor process driving the study.

@@ -1,0 +1,78 @@
+package conductor
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters"
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
+)
+
+const arrayFan = `
+  - {name: fan, description: fan, run: {cmd: "echo $(X)", procs: 1}}
+  - {name: funnel, description: funnel, run: {cmd: echo done, procs: 1, depends: [fan_*]}}
+global.parameters:
+  X: {values: [1, 2, 3, 4, 5, 6, 7], label: X.%%}
+`
+
+// With arrays asked for, the expansions of a step that are ready together
+// go to the scheduler as arrays of at most MaxArray; each step keeps its
+// own task id, and a failed task is resubmitted alone.
+func TestArrays(t *testing.T) {
+	t.Parallel()
+	f := newFake(func(name string, n int) adapters.Status {
+		if name == "fan_X.5" && n == 1 {
+			return done(state.Failed, 1)
+		}
+		return done(state.Finished, 0)
+	})
+	dir := writeStudy(t, f, arrayFan, store.Settings{Array: true, Attempts: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	end, err := Run(ctx, options(dir, f))
+	if err != nil || end != state.StudyFailure {
+		t.Fatalf("end %s, %v", end, err)
+	}
+	st := readStatus(t, dir)
+	if f.arrays != 2 { // 7 fan steps: arrays of 3 and 3; the last goes alone
+		t.Errorf("%d array submissions, want 2 (7 steps, MaxArray 3)", f.arrays)
+	}
+	seen := map[string]bool{}
+	for _, name := range []string{"fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.6"} {
+		s := st[name]
+		if s.State != state.Finished || !strings.Contains(s.JobID, "_") || seen[s.JobID] {
+			t.Errorf("%s: %s as job %q, want FINISHED as a task of its own", name, s.State, s.JobID)
+		}
+		seen[s.JobID] = true
+	}
+	if s := st["fan_X.5"]; s.State != state.Failed || st["funnel"].State != state.Failed {
+		t.Errorf("fan_X.5 %s, funnel %s", s.State, st["funnel"].State)
+	}
+
+	// restart reruns the failed task alone.
+	if n, err := Reset(options(dir, f), nil); err != nil || n != 2 {
+		t.Fatalf("reset: %d, %v", n, err)
+	}
+	arrays := f.arrays
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished {
+		t.Fatalf("rerun: %s, %v", end, err)
+	}
+	if f.submits["fan_X.5"] != 2 || f.submits["fan_X.1"] != 1 || f.arrays != arrays {
+		t.Errorf("rerun submitted %v with %d more arrays", f.submits, f.arrays-arrays)
+	}
+}
+
+// Without --array every step is a job of its own.
+func TestNoArraysUnlessAsked(t *testing.T) {
+	t.Parallel()
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir := writeStudy(t, f, arrayFan, store.Settings{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished || f.arrays != 0 {
+		t.Fatalf("end %s, %v, %d arrays", end, err, f.arrays)
+	}
+}
