@@ -26,6 +26,7 @@ func run(t *testing.T, f *Fake, stdin, name string, args ...string) (stdout, std
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(f.Bin, name), args...)
+	cmd.Dir = t.TempDir() // a job's output goes to the submitting directory, as with flux
 	cmd.Env = f.Environ()
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
