@@ -1,16 +1,14 @@
 package cli
 
 import (
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/maestro-go/maestro/adapters/adaptertest"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
 )
@@ -86,15 +84,7 @@ func crashLoop(t *testing.T, specText string, kills int, steps []string) {
 	}
 	study := filepath.Join(dir, "study")
 	writeStudy(t, specPath, study)
-	seed := time.Now().UnixNano()
-	if v := os.Getenv("MAESTRO_KILL_SEED"); v != "" {
-		var err error
-		if seed, err = strconv.ParseInt(v, 10, 64); err != nil {
-			t.Fatalf("MAESTRO_KILL_SEED=%s: %v", v, err)
-		}
-	}
-	t.Logf("kill seed %d (MAESTRO_KILL_SEED=%d replays it)", seed, seed)
-	r := rand.New(rand.NewSource(seed))
+	r := adaptertest.KillRand(t)
 	for k := 1; k <= kills; k++ {
 		cmd := conductorCmd(study)
 		if err := cmd.Start(); err != nil {
@@ -112,22 +102,7 @@ func crashLoop(t *testing.T, specText string, kills int, steps []string) {
 	if s := studyState(t, study); s != state.StudyFinished {
 		t.Fatalf("study ended %s (%v):\n%s", s, err, out)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "ledger"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[string]int{}
-	for _, l := range strings.Fields(string(data)) {
-		count[l]++
-	}
-	for _, s := range steps {
-		if count[s] != 1 {
-			t.Errorf("step %s ran %d times; ledger:\n%s", s, count[s], data)
-		}
-	}
-	if len(count) != len(steps) {
-		t.Errorf("ledger has %d steps, want %d:\n%s", len(count), len(steps), data)
-	}
+	checkOnce(t, dir, steps)
 }
 
 // conductorCmd runs this test binary as the conductor (see TestMain), with

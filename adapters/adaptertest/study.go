@@ -118,18 +118,29 @@ func Steps(t testing.TB, dir string) map[string]store.StepStatus {
 	return out
 }
 
+// KillRand returns the random source of a kill test: seeded from
+// MAESTRO_KILL_SEED when set, else the clock; the seed is logged so that a
+// failure can be replayed.
+func KillRand(t testing.TB) *rand.Rand {
+	t.Helper()
+	seed := time.Now().UnixNano()
+	if v := os.Getenv("MAESTRO_KILL_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseInt(v, 10, 64); err != nil {
+			t.Fatalf("MAESTRO_KILL_SEED=%s: %v", v, err)
+		}
+	}
+	t.Logf("kill seed %d (MAESTRO_KILL_SEED=%d replays it)", seed, seed)
+	return rand.New(rand.NewSource(seed))
+}
+
 // KillLoop starts a conductor of the study kills times, SIGKILLing each
 // at a random moment (seeded from MAESTRO_KILL_SEED when set, else the
 // clock; the seed is logged to replay a failure), then lets one run to the
 // end, which must be FINISHED. The conductors run with env.
 func KillLoop(t *testing.T, dir string, env []string, kills int, limit time.Duration) {
 	t.Helper()
-	seed := time.Now().UnixNano()
-	if s, err := strconv.ParseInt(os.Getenv("MAESTRO_KILL_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("kill seed %d (MAESTRO_KILL_SEED=%d replays it)", seed, seed)
-	r := rand.New(rand.NewSource(seed))
+	r := KillRand(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
