@@ -125,6 +125,11 @@ func (o Outcome) Status(bundle state.State) (s adapters.Status, again bool) {
 		}
 		return s, false
 	case Ended:
+		if bundle == state.TimedOut && (o.Code == 128+15 || o.Code == 128+9) {
+			// Killed by the scheduler at the walltime before the runner
+			// could mark it (Slurm signals every process of the job at once).
+			return adapters.Status{State: state.TimedOut, ExitCode: &o.Code, Reason: "killed at its bundle's walltime"}, false
+		}
 		s = adapters.Status{State: state.Finished, ExitCode: &o.Code}
 		if o.Code != 0 {
 			s.State = state.Failed
