@@ -27,7 +27,7 @@ var (
 	stepKeys  = []string{"name", "description", "run"}
 	paramKeys = []string{"values", "label"}
 	batchKeys = []string{"type", "shell", "host", "bank", "queue", "nodes", "procs", "gpus",
-		"reservation", "qos", "version", "args", "uri", "flux_uri"}
+		"reservation", "qos", "version", "args", "uri", "flux_uri", "array", "bundle"}
 	batchTypes = []string{"local", "slurm", "lsf", "flux"}
 )
 
@@ -213,7 +213,26 @@ func (d *decoder) spec(root *yaml.Node, s *Spec) error {
 			return err
 		}
 	}
+	groupWarnings(s)
 	return nil
+}
+
+// groupWarnings warns of array and bundle keys that can do nothing: on a
+// step that runs locally, or in a study with no scheduler.
+func groupWarnings(s *Spec) {
+	const none = "batch type 'local' submits to no scheduler"
+	if g := s.Batch.Group; g.Set && s.Batch.Type == "local" {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s; batch.%s is ignored", g.Pos, none, g.key))
+	}
+	for _, st := range s.Steps {
+		switch g := st.Run.Group; {
+		case !g.Set:
+		case s.Batch.Type == "local":
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s; run.%s of step '%s' is ignored", g.Pos, none, g.key, st.Name))
+		case !st.Run.Scheduled():
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: step '%s' sets neither nodes nor procs, so it runs locally; its run.%s is ignored", g.Pos, st.Name, g.key))
+		}
+	}
 }
 
 func (d *decoder) description(n *yaml.Node, s *Spec) error {
@@ -362,6 +381,12 @@ func (d *decoder) batch(n *yaml.Node, b *Batch, s *Spec) error {
 	for _, e := range entries {
 		if e.key == "args" {
 			if err := d.batchArgs(e.v, b); err != nil {
+				return err
+			}
+			continue
+		}
+		if e.key == "array" || e.key == "bundle" {
+			if err := d.group(e.v, e.key, "batch.", "", &b.Group); err != nil {
 				return err
 			}
 			continue

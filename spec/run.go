@@ -20,6 +20,7 @@ const (
 	boolValue                      // boolean
 	priorityValue                  // named priority or number in [0, 1]
 	listValue                      // list of unique step names
+	groupValue                     // array (boolean) or bundle (integer >= 1): Grouping
 )
 
 type runKey struct {
@@ -50,6 +51,8 @@ var runKeys = []runKey{
 	{"priority", priorityValue, func(r *Run) *string { return &r.Priority }},
 	{"nested", boolValue, nil},
 	{"waitable", boolValue, nil},
+	{"array", groupValue, nil},
+	{"bundle", groupValue, nil},
 }
 
 func runKeyNames() []string {
@@ -106,6 +109,8 @@ func (d *decoder) runValue(n *yaml.Node, key runKey, r *Run, where string) error
 		return nil // an empty key is as good as an absent one
 	}
 	switch key.kind {
+	case groupValue:
+		return d.group(n, key.name, "run.", where, &r.Group)
 	case countValue, gpuValue:
 		minimum := 1
 		if key.kind == gpuValue {
@@ -157,6 +162,44 @@ func (d *decoder) runValue(n *yaml.Node, key runKey, r *Run, where string) error
 			return nil
 		}
 		return errorf(d.pos(n), "The value '%s' in field run.priority of %s is not one of HELD, MINIMAL, LOW, MEDIUM, HIGH, EXPEDITED or a number in [0, 1].", sc.Text, where)
+	}
+	return nil
+}
+
+// group reads the extension key array or bundle, of the run block of
+// owner or of the batch block (prefix "run." or "batch."), into g.
+func (d *decoder) group(n *yaml.Node, key, prefix, owner string, g *Grouping) error {
+	field, of := prefix+key, ""
+	if owner != "" {
+		of = " of " + owner
+	}
+	field += of
+	sc, err := d.scalar(n, field)
+	if err != nil || sc.Kind == KindNull {
+		return err
+	}
+	if key == "array" {
+		if sc.Kind != KindBool {
+			return errorf(d.pos(n), "The value '%s' in field %s is not of type 'boolean'.", sc.Text, field)
+		}
+		g.Array = sc.Bool
+	} else {
+		if sc.Kind != KindInt {
+			return errorf(d.pos(n), "The value '%s' in field %s is not of type 'integer'.", sc.Text, field)
+		}
+		k, err := strconv.Atoi(sc.Text)
+		if err != nil && !strings.HasPrefix(sc.Text, "-") {
+			return errorf(d.pos(n), "The value '%s' in field %s is too large.", sc.Text, field)
+		}
+		if err != nil || k < 1 {
+			return errorf(d.pos(n), "The value '%s' in field %s must be at least 1.", sc.Text, field)
+		}
+		g.Bundle = k
+	}
+	g.Set, g.Pos, g.key = true, d.pos(n), key
+	if g.Array && g.Bundle > 0 {
+		return errorf(d.pos(n), "%sarray: true and %sbundle%s exclude each other: a step's expansions go in job arrays or in bundles, not both.",
+			prefix, prefix, of)
 	}
 	return nil
 }

@@ -56,6 +56,20 @@ type Batch struct {
 	FluxURI     string
 	Args        []KV              // batch.args in file order
 	Extra       map[string]string // keys other tools put here, kept for batch.info
+	Group       Grouping          // batch.array, batch.bundle (extensions)
+}
+
+// Grouping is how the expansions of a scheduled step go to the scheduler,
+// set by the extension keys array and bundle (docs/SPEC.md, Arrays and
+// bundles): each as a job of its own, in job arrays, or in bundles of
+// Bundle steps to a job. A step that writes either key decides for itself;
+// one that writes neither takes the batch block's (Spec.Group).
+type Grouping struct {
+	Set    bool // array or bundle is written, with a value
+	Array  bool
+	Bundle int // 0 when not written; 1 is a job per step
+	Pos    Pos // where the last of the keys was written
+	key    string
 }
 
 // KV is one key and its value as text.
@@ -88,6 +102,7 @@ type Run struct {
 	Bind, BindGPUs, Reservation      string
 	QOS, Priority                    string
 	Nested, Waitable                 bool
+	Group                            Grouping       // run.array, run.bundle (extensions)
 	Pos                              map[string]Pos // where each key was written
 }
 
@@ -124,6 +139,15 @@ func (p *Param) Len() int { return len(p.Values) }
 // Scheduled reports whether the step goes to the batch scheduler: only a
 // step that sets nodes or procs does (docs/SCHEDULERS.md).
 func (r *Run) Scheduled() bool { return r.Nodes != "" || r.Procs != "" }
+
+// Group returns how the expansions of st go to the scheduler: the step's
+// own array or bundle, else the batch block's.
+func (s *Spec) Group(st *Step) Grouping {
+	if st.Run.Group.Set {
+		return st.Run.Group
+	}
+	return s.Batch.Group
+}
 
 // Texts returns pointers to every text field of the step but its name, so
 // substitution passes treat them all alike.

@@ -177,6 +177,14 @@ func errorCases() []errCase {
 			want: "batch.args must be a mapping, found a list."},
 		{name: "batch args value is a mapping", yaml: y(dl, "study: []", "batch:", "  args:", "    x: {y: 1}"), pos: "5:8",
 			want: "The value in field batch.args.x must be a single value, found a mapping."},
+		{name: "batch array integer", yaml: y(dl, "study: []", "batch: {array: 1}"), pos: "3:16",
+			want: "The value '1' in field batch.array is not of type 'boolean'."},
+		{name: "batch bundle zero", yaml: y(dl, "study: []", "batch: {bundle: 0}"), pos: "3:17",
+			want: "The value '0' in field batch.bundle must be at least 1."},
+		{name: "batch bundle string", yaml: y(dl, "study: []", "batch: {bundle: '4'}"), pos: "3:17",
+			want: "The value '4' in field batch.bundle is not of type 'integer'."},
+		{name: "batch array and bundle", yaml: y(dl, "study: []", "batch:", "  array: on", "  bundle: 2"), pos: "5:11",
+			want: "batch.array: true and batch.bundle exclude each other: a step's expansions go in job arrays or in bundles, not both."},
 		{name: "batch duplicate key", yaml: y(dl, "study: []", "batch: {type: local, type: slurm}"), pos: "3:22",
 			want: "Key 'type' appears twice in batch (first at line 3)."},
 
@@ -269,6 +277,34 @@ func errorCases() []errCase {
 			want: "The value '1' in field run.nested of study step 'a' is not of type 'boolean'."},
 		{name: "run waitable token", yaml: stepA("    cmd: echo", "    waitable: $(W)"), pos: "7:15",
 			want: "The value '$(W)' in field run.waitable of study step 'a' is not of type 'boolean'."},
+		{name: "run array integer", yaml: stepA("    cmd: echo", "    array: 1"), pos: "7:12",
+			want: "The value '1' in field run.array of study step 'a' is not of type 'boolean'."},
+		{name: "run array token", yaml: stepA("    cmd: echo", "    array: $(A)"), pos: "7:12",
+			want: "The value '$(A)' in field run.array of study step 'a' is not of type 'boolean'."},
+		{name: "run array list", yaml: stepA("    cmd: echo", "    array: [true]"), pos: "7:12",
+			want: "The value in field run.array of study step 'a' must be a single value, found a list."},
+		{name: "run bundle zero", yaml: stepA("    cmd: echo", "    bundle: 0"), pos: "7:13",
+			want: "The value '0' in field run.bundle of study step 'a' must be at least 1."},
+		{name: "run bundle negative", yaml: stepA("    cmd: echo", "    bundle: -4"), pos: "7:13",
+			want: "The value '-4' in field run.bundle of study step 'a' must be at least 1."},
+		{name: "run bundle huge", yaml: stepA("    cmd: echo", "    bundle: 99999999999999999999"), pos: "7:13",
+			want: "The value '99999999999999999999' in field run.bundle of study step 'a' is too large."},
+		{name: "run bundle float", yaml: stepA("    cmd: echo", "    bundle: 2.5"), pos: "7:13",
+			want: "The value '2.5' in field run.bundle of study step 'a' is not of type 'integer'."},
+		{name: "run bundle word", yaml: stepA("    cmd: echo", "    bundle: many"), pos: "7:13",
+			want: "The value 'many' in field run.bundle of study step 'a' is not of type 'integer'."},
+		{name: "run bundle token", yaml: stepA("    cmd: echo", "    bundle: $(K)"), pos: "7:13",
+			want: "The value '$(K)' in field run.bundle of study step 'a' is not of type 'integer'."},
+		{name: "run bundle boolean", yaml: stepA("    cmd: echo", "    bundle: yes"), pos: "7:13",
+			want: "The value 'True' in field run.bundle of study step 'a' is not of type 'integer'."},
+		{name: "run array and bundle", yaml: stepA("    cmd: echo", "    procs: 1", "    array: true", "    bundle: 4"), pos: "9:13",
+			want: "run.array: true and run.bundle of study step 'a' exclude each other: a step's expansions go in job arrays or in bundles, not both."},
+		{name: "run bundle and array", yaml: stepA("    cmd: echo", "    bundle: 1", "    array: yes"), pos: "8:12",
+			want: "run.array: true and run.bundle of study step 'a' exclude each other"},
+		{name: "run misspelt array", yaml: stepA("    cmd: echo", "    arry: true"), pos: "7:5",
+			want: "Unrecognized key 'arry' found in study step 'a'. Did you mean 'array'?"},
+		{name: "run misspelt bundle", yaml: stepA("    cmd: echo", "    bundel: 2"), pos: "7:5",
+			want: "Unrecognized key 'bundel' found in study step 'a'. Did you mean 'bundle'?"},
 		{name: "run priority word", yaml: stepA("    cmd: echo", "    priority: urgent"), pos: "7:15",
 			want: "The value 'urgent' in field run.priority of study step 'a' is not one of HELD, MINIMAL, LOW, MEDIUM, HIGH, EXPEDITED or a number in [0, 1]."},
 		{name: "run priority above one", yaml: stepA("    cmd: echo", "    priority: 2"), pos: "7:15",
@@ -847,6 +883,56 @@ func TestValidSpecs(t *testing.T) {
 		{"batch misspelt key warns with a suggestion", y(dl, "batch: {queu: q}", "study:", "- {name: a, description: d, run: {cmd: x}}"), func(t *testing.T, s *Spec) {
 			if len(s.Warnings) != 1 || !strings.HasSuffix(s.Warnings[0], "batch key 'queu' is not used by maestro Did you mean 'queue'?") {
 				t.Errorf("Warnings = %q", s.Warnings)
+			}
+		}},
+		{"array and bundle keys", y(dl, "batch: {type: slurm, host: h, bank: b, queue: q, bundle: 8}", "study:",
+			"- {name: a, description: d, run: {cmd: x, procs: 1, array: true}}",
+			"- {name: b, description: d, run: {cmd: x, procs: 1}}",
+			"- {name: c, description: d, run: {cmd: x, nodes: 1, bundle: 1}}",
+			"- {name: e, description: d, run: {cmd: x, procs: 1, array: false}}",
+			"- {name: f, description: d, run: {cmd: x, procs: 1, array: false, bundle: 3}}",
+			"- {name: g, description: d, run: {cmd: x, procs: 1, array: ~, bundle: ~}}"), func(t *testing.T, s *Spec) {
+			want := map[string]Grouping{
+				"a": {Set: true, Array: true}, "b": {Set: true, Bundle: 8}, "c": {Set: true, Bundle: 1},
+				"e": {Set: true}, "f": {Set: true, Bundle: 3}, "g": {Set: true, Bundle: 8},
+			}
+			for _, st := range s.Steps {
+				g := s.Group(st)
+				if g.Set != want[st.Name].Set || g.Array != want[st.Name].Array || g.Bundle != want[st.Name].Bundle {
+					t.Errorf("Group(%s) = %+v, want %+v", st.Name, g, want[st.Name])
+				}
+			}
+			if p := s.Steps[0].Run.Group.Pos; p != (Pos{"ok.yaml", 4, 60}) {
+				t.Errorf("a: Group.Pos = %v", p)
+			}
+			if g := s.Steps[1].Run.Group; g.Set {
+				t.Errorf("b: a step without the keys has its own grouping %+v", g)
+			}
+			if len(s.Warnings) != 0 || len(s.Batch.Extra) != 0 {
+				t.Errorf("Warnings %q, Extra %v", s.Warnings, s.Batch.Extra)
+			}
+		}},
+		{"array on a local step warns", y(dl, "batch: {type: slurm, host: h, bank: b, queue: q, array: true}", "study:",
+			"- {name: a, description: d, run: {cmd: x, bundle: 2}}",
+			"- {name: b, description: d, run: {cmd: x, procs: 1}}",
+			"- {name: c, description: d, run: {cmd: x}}"), func(t *testing.T, s *Spec) {
+			want := []string{"ok.yaml:4:51: step 'a' sets neither nodes nor procs, so it runs locally; its run.bundle is ignored"}
+			if !reflect.DeepEqual(s.Warnings, want) {
+				t.Errorf("Warnings = %q, want %q", s.Warnings, want)
+			}
+		}},
+		{"array in a local study warns", y(dl, "batch:", "  type: local", "  array: true", "study:",
+			"- {name: a, description: d, run: {cmd: x, procs: 1, array: false}}"), func(t *testing.T, s *Spec) {
+			want := []string{"ok.yaml:4:10: batch type 'local' submits to no scheduler; batch.array is ignored",
+				"ok.yaml:6:60: batch type 'local' submits to no scheduler; run.array of step 'a' is ignored"}
+			if !reflect.DeepEqual(s.Warnings, want) {
+				t.Errorf("Warnings = %q, want %q", s.Warnings, want)
+			}
+		}},
+		{"batch misspelt array warns with a suggestion", y(dl, "batch: {type: slurm, host: h, bank: b, queue: q, aray: true}", "study:",
+			"- {name: a, description: d, run: {cmd: x}}"), func(t *testing.T, s *Spec) {
+			if len(s.Warnings) != 1 || !strings.HasSuffix(s.Warnings[0], "batch key 'aray' is not used by maestro Did you mean 'array'?") || s.Batch.Group.Set {
+				t.Errorf("Warnings = %q, Group %+v", s.Warnings, s.Batch.Group)
 			}
 		}},
 		{"null blocks", y(dl, "env:", "batch:", "study:", "- {name: a, description: d, run: {cmd: x}}", "global.parameters:"), func(t *testing.T, s *Spec) {
