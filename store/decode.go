@@ -182,6 +182,10 @@ func (p *scanner) step(si *StepInfo) bool {
 			si.Walltime = p.str()
 		case "nested":
 			si.Nested = p.boolean()
+		case "array":
+			si.Array = p.boolean()
+		case "bundle":
+			si.Bundle = p.integer()
 		case "params":
 			si.Params = nil
 			p.array(func() {

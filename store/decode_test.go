@@ -68,7 +68,8 @@ func TestDecodeMatchesUnmarshal(t *testing.T) {
 	r := rand.New(rand.NewSource(seed))
 	for k := 0; k < 3000; k++ {
 		si := StepInfo{Name: randText(r), Step: randText(r), Workspace: randText(r), Script: randText(r),
-			Restart: randText(r), Scheduled: r.Intn(2) == 0, JobName: randText(r), Walltime: randText(r), Nested: r.Intn(2) == 0}
+			Restart: randText(r), Scheduled: r.Intn(2) == 0, JobName: randText(r), Walltime: randText(r), Nested: r.Intn(2) == 0,
+			Array: r.Intn(2) == 0, Bundle: r.Intn(3) * r.Intn(100)}
 		for n := r.Intn(3); n > 0; n-- {
 			si.Params = append(si.Params, KV{randText(r), randText(r)})
 		}

@@ -36,6 +36,10 @@ func appendStepJSON(b []byte, si *StepInfo) []byte {
 	if si.Nested {
 		b = append(b, `,"nested":true`...)
 	}
+	if si.Array {
+		b = append(b, `,"array":true`...)
+	}
+	b = appendJSONInt(b, "bundle", si.Bundle)
 	if len(si.Params) > 0 {
 		b = append(b, `,"params":[`...)
 		for k, kv := range si.Params {

@@ -126,7 +126,11 @@ type Conductor struct {
 	Started time.Time `json:"started"`
 }
 
-// StepInfo is the static description of one expanded step.
+// StepInfo is the static description of one expanded step. Array and
+// Bundle are the spec's choice for a scheduled step (run.array or
+// run.bundle, else batch.array or batch.bundle; docs/SPEC.md): its
+// expansions go in job arrays, or Bundle of them to one job (0: no
+// bundle). maestro run --array (Settings.Array) overrides them.
 type StepInfo struct {
 	Name      string  `json:"name"`
 	Step      string  `json:"step"`
@@ -137,6 +141,8 @@ type StepInfo struct {
 	JobName   string  `json:"job_name"`
 	Walltime  string  `json:"walltime,omitempty"`
 	Nested    bool    `json:"nested,omitempty"` // Flux: flux batch rather than flux submit
+	Array     bool    `json:"array,omitempty"`  // the step asks for job arrays (see below)
+	Bundle    int     `json:"bundle,omitempty"` // the step asks for bundles of this many steps (see below)
 	Params    []KV    `json:"params,omitempty"`
 	Parents   []int32 `json:"parents,omitempty"`
 }

@@ -523,3 +523,51 @@ func TestLocalScriptsRender(t *testing.T) {
 		}
 	}
 }
+
+const groupSpec = `description: {name: gr, description: arrays and bundles}
+batch: {type: slurm, host: localhost, bank: acct, queue: debug, bundle: 4}
+study:
+    - {name: pre, description: local, run: {cmd: echo pre, array: true}}
+    - {name: fan, description: arrayed, run: {cmd: echo $(N), procs: 1, depends: [pre], array: true}}
+    - {name: mid, description: the batch bundle, run: {cmd: echo $(N), procs: 1, depends: [fan]}}
+    - {name: one, description: a job a step, run: {cmd: echo $(N), nodes: 1, depends: [mid], bundle: 1}}
+global.parameters:
+    N: {values: [1, 2, 3], label: N.%%}
+`
+
+// TestWriteGroups: each scheduled step's record carries its array or
+// bundle choice (its own, else the batch block's), a local step none, and
+// the keys change no script.
+func TestWriteGroups(t *testing.T) {
+	dir, _ := write(t, load(t, groupSpec), study.Options{})
+	_, _, steps, _, _ := snapshot(t, dir)
+	for _, si := range steps {
+		want := store.StepInfo{}
+		switch si.Step {
+		case "fan":
+			want.Array = true
+		case "mid":
+			want.Bundle = 4
+		}
+		if si.Array != want.Array || si.Bundle != want.Bundle {
+			t.Errorf("%s: array %v bundle %d, want %v %d", si.Name, si.Array, si.Bundle, want.Array, want.Bundle)
+		}
+	}
+	if len(steps) != 10 {
+		t.Errorf("%d steps", len(steps))
+	}
+	if got := read(t, filepath.Join(dir, "batch.info")); !strings.HasSuffix(got, "queue: debug\nbundle: 4\n") {
+		t.Errorf("batch.info:\n%s", got)
+	}
+	plain := strings.NewReplacer(", bundle: 4", "", ", array: true", "", ", bundle: 1", "").Replace(groupSpec)
+	other, _ := write(t, load(t, plain), study.Options{})
+	for _, si := range steps {
+		rel, err := filepath.Rel(dir, si.Script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := read(t, si.Script), read(t, filepath.Join(other, rel)); a != b {
+			t.Errorf("%s differs with the keys:\n%s\nwithout:\n%s", rel, a, b)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/dag"
+	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/status"
 	"github.com/maestro-go/maestro/store"
@@ -354,6 +355,18 @@ func createScript(dirfd int, rel string, data []byte) (op string, err error) {
 	return "", nil
 }
 
+// groups returns, by name, the steps whose expansions go in job arrays or
+// in bundles of more than one (Spec.Group); most studies have none.
+func (st *Study) groups() map[string]spec.Grouping {
+	groups := map[string]spec.Grouping{}
+	for _, step := range st.Spec.Steps {
+		if g := st.Spec.Group(step); g.Array || g.Bundle > 1 {
+			groups[step.Name] = g
+		}
+	}
+	return groups
+}
+
 // prepareState writes the state database as a draft, and status.csv in
 // the same pass:
 // the database goes into place last, since a directory without one is not
@@ -368,6 +381,7 @@ func (st *Study) prepareState(root string) (*store.Draft, error) {
 	if st.Opt.Dry {
 		initial, studyState = state.DryRun, state.StudyDryRun
 	}
+	groups := st.groups()
 	record := func(p int, info *store.StepInfo, stat *store.StepStatus) {
 		i := st.order[p]
 		n := st.Graph.Nodes[i]
@@ -378,6 +392,9 @@ func (st *Study) prepareState(root string) (*store.Draft, error) {
 			info.Restart = st.scriptPath(root, n, true)
 		}
 		info.Scheduled, info.Walltime, info.Nested = r.scheduled, r.walltime, r.nested
+		if g, ok := groups[n.StepName]; ok && r.scheduled {
+			info.Array, info.Bundle = g.Array, g.Bundle
+		}
 		info.JobName = st.jobName(n)
 		info.Params = adapters.StoreKVs(n.Params)
 		if len(n.Parents) > 0 {
