@@ -76,3 +76,59 @@ func TestNoArraysUnlessAsked(t *testing.T) {
 		t.Fatalf("end %s, %v, %d arrays", end, err, f.arrays)
 	}
 }
+
+const specArrays = `
+  - {name: fan, description: arrayed by its spec, run: {cmd: "echo $(X)", procs: 1, array: true}}
+  - {name: solo, description: not arrayed, run: {cmd: "echo $(X)", procs: 1}}
+  - {name: packed, description: bundled by its spec, run: {cmd: "echo $(X)", procs: 1, bundle: 3}}
+  - {name: funnel, description: funnel, run: {cmd: echo done, procs: 1, depends: [fan_*, solo_*, packed_*]}}
+global.parameters:
+  X: {values: [1, 2, 3, 4, 5, 6, 7], label: X.%%}
+`
+
+// A step whose spec says array: true goes in arrays, one without it in
+// the same study does not; maestro run --array arrays every scheduled
+// step and overrides the spec's bundles.
+func TestArraysBySpec(t *testing.T) {
+	t.Parallel()
+	for _, all := range []bool{false, true} {
+		f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+		dir := writeStudy(t, f, specArrays, store.Settings{Array: all})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		end, err := Run(ctx, options(dir, f))
+		cancel()
+		if err != nil || end != state.StudyFinished {
+			t.Fatalf("--array %v: end %s, %v", all, end, err)
+		}
+		st := readStatus(t, dir)
+		for name, s := range st {
+			inArray := strings.Contains(s.JobID, "_")
+			want := strings.HasPrefix(name, "fan_") && name != "fan_X.7" || // 3 + 3 of 7, MaxArray 3: the last goes alone
+				all && name != "funnel" && !strings.HasSuffix(name, "X.7")
+			if inArray != want || f.submits[name] != 1 {
+				t.Errorf("--array %v: %s as job %q after %d submissions, want in an array %v", all, name, s.JobID, f.submits[name], want)
+			}
+		}
+		if want := map[bool]int{false: 2, true: 6}[all]; f.arrays != want {
+			t.Errorf("--array %v: %d arrays, want %d", all, f.arrays, want)
+		}
+		db, err := store.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := load(dir, db, options(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.closeLog()
+		for i, info := range e.m.steps {
+			want := 0
+			if info.Step == "packed" && !all {
+				want = 3
+			}
+			if got := e.bundleSize(int32(i)); got != want {
+				t.Errorf("--array %v: bundleSize(%s) = %d, want %d", all, info.Name, got, want)
+			}
+		}
+	}
+}

@@ -21,7 +21,7 @@ func (e *engine) submit(ctx context.Context) {
 	case e.sched.limited():
 	case !e.sched.down:
 		ahead := e.t.MarkAhead
-		if arr := e.arrays(); arr != nil {
+		if arr := e.arrays(); arr != nil && len(e.m.readySched) > 0 && e.arrayed(e.m.readySched[0]) {
 			ahead = max(ahead, arr.MaxArray())
 		}
 		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, ahead)
@@ -147,23 +147,42 @@ func (e *engine) submitFailed(i int32, err error) bool {
 	return false
 }
 
-// arrays is the scheduler's array submission when the study asks for
-// arrays (maestro run --array) and the scheduler has them; nil otherwise.
+// arrays is the scheduler's array submission, where it has one; nil
+// otherwise.
 func (e *engine) arrays() adapters.ArraySubmitter {
-	if e.sched == nil || !e.m.settings.Array {
+	if e.sched == nil {
 		return nil
 	}
 	arr, _ := e.sched.ex.(adapters.ArraySubmitter)
 	return arr
 }
 
+// arrayed reports whether step i goes to the scheduler in job arrays
+// (where it has them): with maestro run --array (Settings.Array) every
+// scheduled step does, else those whose spec asks (store.StepInfo.Array).
+func (e *engine) arrayed(i int32) bool {
+	info := &e.m.steps[i]
+	return info.Scheduled && (e.m.settings.Array || info.Array)
+}
+
+// bundleSize is how many expansions of step i its spec asks to go in one
+// job (store.StepInfo.Bundle); 0 or 1 is a job per step. maestro run
+// --array overrides it.
+func (e *engine) bundleSize(i int32) int {
+	info := &e.m.steps[i]
+	if !info.Scheduled || e.m.settings.Array {
+		return 0
+	}
+	return info.Bundle
+}
+
 // arrayGroup returns the steps at the front of q that go to the scheduler
-// as one array: consecutive expansions of one scheduled step, marked and
+// as one array: consecutive expansions of one arrayed step, marked and
 // submittable, at most max of them, the scheduler's MaxArray and what the
 // throttle leaves room for.
 func (e *engine) arrayGroup(q []int32, limit int) []int32 {
 	arr := e.arrays()
-	if arr == nil || !e.m.steps[q[0]].Scheduled {
+	if arr == nil || !e.arrayed(q[0]) {
 		return nil
 	}
 	limit = min(limit, arr.MaxArray())
