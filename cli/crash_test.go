@@ -73,10 +73,17 @@ func TestCrashRecoverySlurm(t *testing.T) {
 	crashLoop(t, crashSlurmSpec, 10, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5", "fan_X.6", "fan_X.7", "fan_X.8", "funnel"})
 }
 
-// crashLoop kills the conductor of the study kills times at moments drawn
-// from a seed it logs (MAESTRO_KILL_SEED gives one, to replay a failure),
-// then lets one conductor finish the study.
+// crashLoop kills the conductor of the study kills times, each within
+// 320 ms of its start, at moments drawn from a seed it logs
+// (MAESTRO_KILL_SEED gives one, to replay a failure), then lets one
+// conductor finish the study.
 func crashLoop(t *testing.T, specText string, kills int, steps []string) {
+	crashLoopWithin(t, specText, kills, 300*time.Millisecond, steps)
+}
+
+// crashLoopWithin is crashLoop with each conductor killed 20 ms to
+// 20 ms + window after its start; it returns the study's directory.
+func crashLoopWithin(t *testing.T, specText string, kills int, window time.Duration, steps []string) string {
 	dir := t.TempDir()
 	specPath := filepath.Join(dir, "study.yaml")
 	if err := os.WriteFile(specPath, []byte(specText), 0o644); err != nil {
@@ -90,7 +97,7 @@ func crashLoop(t *testing.T, specText string, kills int, steps []string) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(20+r.Intn(300)) * time.Millisecond)
+		time.Sleep(20*time.Millisecond + time.Duration(r.Int63n(int64(window))))
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		if s := studyState(t, study); s.Ended() {
@@ -103,6 +110,7 @@ func crashLoop(t *testing.T, specText string, kills int, steps []string) {
 		t.Fatalf("study ended %s (%v):\n%s", s, err, out)
 	}
 	checkOnce(t, dir, steps)
+	return study
 }
 
 // conductorCmd runs this test binary as the conductor (see TestMain), with
