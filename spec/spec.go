@@ -67,9 +67,9 @@ type Batch struct {
 type Grouping struct {
 	Set    bool // array or bundle is written, with a value
 	Array  bool
-	Bundle int // 0 when not written; 1 is a job per step
-	Pos    Pos // where the last of the keys was written
-	key    string
+	Bundle int    // 0 when not written; 1 is a job per step
+	Pos    Pos    // where the last of the keys was written
+	key    string // which key that was, for messages
 }
 
 // KV is one key and its value as text.
