@@ -221,7 +221,7 @@ func (d *decoder) spec(root *yaml.Node, s *Spec) error {
 // step that runs locally, or in a study with no scheduler.
 func groupWarnings(s *Spec) {
 	const none = "batch type 'local' submits to no scheduler"
-	if g := s.Batch.Group; g.Set && s.Batch.Type == "local" {
+	if g := s.BatchGroup; g.Set && s.Batch.Type == "local" {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s; batch.%s is ignored", g.Pos, none, g.key))
 	}
 	for _, st := range s.Steps {
@@ -386,7 +386,7 @@ func (d *decoder) batch(n *yaml.Node, b *Batch, s *Spec) error {
 			continue
 		}
 		if e.key == "array" || e.key == "bundle" {
-			if err := d.group(e.v, e.key, "batch.", "", &b.Group); err != nil {
+			if err := d.group(e.v, e.key, "batch.", "", &s.BatchGroup); err != nil {
 				return err
 			}
 			continue

@@ -13,6 +13,7 @@ type Spec struct {
 	PathDeps    []PathDep
 	GitDeps     []GitDep
 	Batch       Batch
+	BatchGroup  Grouping // batch.array, batch.bundle (extensions; Spec.Group)
 	Steps       []*Step
 	Params      []*Param // global.parameters in file order
 	Warnings    []string // non-fatal findings, each a full line with its position
@@ -56,7 +57,6 @@ type Batch struct {
 	FluxURI     string
 	Args        []KV              // batch.args in file order
 	Extra       map[string]string // keys other tools put here, kept for batch.info
-	Group       Grouping          // batch.array, batch.bundle (extensions)
 }
 
 // Grouping is how the expansions of a scheduled step go to the scheduler,
@@ -146,7 +146,7 @@ func (s *Spec) Group(st *Step) Grouping {
 	if st.Run.Group.Set {
 		return st.Run.Group
 	}
-	return s.Batch.Group
+	return s.BatchGroup
 }
 
 // Texts returns pointers to every text field of the step but its name, so

@@ -931,8 +931,8 @@ func TestValidSpecs(t *testing.T) {
 		}},
 		{"batch misspelt array warns with a suggestion", y(dl, "batch: {type: slurm, host: h, bank: b, queue: q, aray: true}", "study:",
 			"- {name: a, description: d, run: {cmd: x}}"), func(t *testing.T, s *Spec) {
-			if len(s.Warnings) != 1 || !strings.HasSuffix(s.Warnings[0], "batch key 'aray' is not used by maestro Did you mean 'array'?") || s.Batch.Group.Set {
-				t.Errorf("Warnings = %q, Group %+v", s.Warnings, s.Batch.Group)
+			if len(s.Warnings) != 1 || !strings.HasSuffix(s.Warnings[0], "batch key 'aray' is not used by maestro Did you mean 'array'?") || s.BatchGroup.Set {
+				t.Errorf("Warnings = %q, Group %+v", s.Warnings, s.BatchGroup)
 			}
 		}},
 		{"null blocks", y(dl, "env:", "batch:", "study:", "- {name: a, description: d, run: {cmd: x}}", "global.parameters:"), func(t *testing.T, s *Spec) {

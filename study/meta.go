@@ -30,11 +30,11 @@ func (st *Study) writeMeta(environ []string) error {
 				w.WriteString(kv[0] + ": " + yamlText(kv[1]) + "\n")
 			}
 		}
-		if b.Group.Array {
+		if st.Spec.BatchGroup.Array {
 			w.WriteString("array: true\n")
 		}
-		if b.Group.Bundle > 0 {
-			w.WriteString("bundle: " + strconv.Itoa(b.Group.Bundle) + "\n")
+		if st.Spec.BatchGroup.Bundle > 0 {
+			w.WriteString("bundle: " + strconv.Itoa(st.Spec.BatchGroup.Bundle) + "\n")
 		}
 		if len(b.Args) > 0 {
 			w.WriteString("args:\n")
