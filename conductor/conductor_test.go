@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -33,6 +34,11 @@ type fakeSched struct {
 	forget    map[string]bool // names whose jobs vanish
 	submits   map[string]int
 	arrays    int // SubmitArray calls
+	// bundle runs the k-th bundle job submitted (from 1), whose runner is
+	// cmd, and gives its state; nil runs it to its end (FINISHED when it
+	// exits 0, else FAILED).
+	bundle    func(k int, j *adapters.Job, cmd *exec.Cmd) adapters.Status
+	bundles   int // bundle jobs submitted
 	scripts   map[string][]string
 	jobs      map[string]adapters.Status
 	names     map[string]string // id -> name
@@ -75,8 +81,26 @@ func (f *fakeSched) Submit(_ context.Context, j *adapters.Job) (string, error) {
 	f.next++
 	id := fmt.Sprint(f.next)
 	f.names[id] = j.Name
-	f.jobs[id] = f.outcome(j.Name, n)
+	if strings.HasPrefix(j.Name, "bundle-") {
+		f.jobs[id] = f.runBundle(j, id)
+	} else {
+		f.jobs[id] = f.outcome(j.Name, n)
+	}
 	return id, err
+}
+
+// runBundle runs a bundle job's runner as its scheduler would, as job id.
+func (f *fakeSched) runBundle(j *adapters.Job, id string) adapters.Status {
+	f.bundles++
+	cmd := exec.Command(j.Script)
+	cmd.Dir, cmd.Env = j.Workspace, append(os.Environ(), "SLURM_JOB_ID="+id)
+	if f.bundle != nil {
+		return f.bundle(f.bundles, j, cmd)
+	}
+	if err := cmd.Run(); err != nil {
+		return done(state.Failed, 1)
+	}
+	return done(state.Finished, 0)
 }
 
 // MaxArray and SubmitArray make the fake an array scheduler: an array of

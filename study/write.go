@@ -377,7 +377,7 @@ func (st *Study) prepareState(root string) (*store.Draft, error) {
 		if r.restart {
 			info.Restart = st.scriptPath(root, n, true)
 		}
-		info.Scheduled, info.Walltime, info.Nested = r.scheduled, r.walltime, r.nested
+		info.Scheduled, info.Walltime, info.Nested, info.Resources = r.scheduled, r.walltime, r.nested, r.resources
 		info.JobName = st.jobName(n)
 		info.Params = adapters.StoreKVs(n.Params)
 		if len(n.Parents) > 0 {
