@@ -77,16 +77,22 @@ func TestCrashRecoverySlurm(t *testing.T) {
 // from a seed it logs (MAESTRO_KILL_SEED gives one, to replay a failure),
 // then lets one conductor finish the study.
 func crashLoop(t *testing.T, specText string, kills int, steps []string) {
-	dir := t.TempDir()
+	crashLoopWith(t, t.TempDir(), specText, kills, steps, studySettings, os.Environ())
+}
+
+// crashLoopWith is crashLoop in dir, the study written with settings and
+// its conductors run with env.
+func crashLoopWith(t *testing.T, dir, specText string, kills int, steps []string, settings store.Settings, env []string) {
 	specPath := filepath.Join(dir, "study.yaml")
 	if err := os.WriteFile(specPath, []byte(specText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	study := filepath.Join(dir, "study")
-	writeStudy(t, specPath, study)
+	writeStudyWith(t, specPath, study, settings)
 	r := adaptertest.KillRand(t)
 	for k := 1; k <= kills; k++ {
 		cmd := conductorCmd(study)
+		cmd.Env = env
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -98,6 +104,7 @@ func crashLoop(t *testing.T, specText string, kills int, steps []string) {
 		}
 	}
 	cmd := conductorCmd(study)
+	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if s := studyState(t, study); s != state.StudyFinished {
 		t.Fatalf("study ended %s (%v):\n%s", s, err, out)

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/maestro-go/maestro/adapters/adaptertest"
+	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/status"
+	"github.com/maestro-go/maestro/store"
+)
+
+// Bundles (maestro run --bundle K) on the real cluster. This cluster's
+// one node has 8 CPUs, so the conductor is given --bundle-parallel (a
+// bundle of K one-task steps otherwise asks for K tasks at once): the
+// tests launch `maestro run --bundle K` detached, as users do, with a
+// `conductor` on PATH that is this test binary with the conductor flags
+// of the test.
+
+// bundleEnv writes an sbatch wrapper counting calls into calls and a
+// conductor with the given flags into dir/bin, and returns the
+// environment that has maestro use both.
+func bundleEnv(t *testing.T, dir, calls string, flags ...string) []string {
+	t.Helper()
+	bin := filepath.Join(dir, "bin")
+	wrap(t, bin, map[string]string{"sbatch": `echo x >> ` + calls})
+	text := "#!/bin/bash\nexec -a conductor " + shellQuote(os.Args[0]) + " " + strings.Join(flags, " ") + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "conductor"), []byte(text), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+}
+
+// runDetached runs `maestro run -y -s 1 -o study ARGS spec` with env and
+// waits, at most limit, for the study to end; its conductor is killed at
+// the end of the test if it still runs.
+func runDetached(t *testing.T, env []string, study, specPath string, limit time.Duration, args ...string) state.Study {
+	t.Helper()
+	run := exec.Command(os.Args[0], append(append([]string{"run", "-y", "-s", "1", "-o", study}, args...), specPath)...)
+	run.Args[0] = "maestro"
+	run.Env = env
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("maestro run: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if pid := conductor.Running(study); pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	deadline := time.Now().Add(limit)
+	for s := studyState(t, study); !s.Ended(); s = studyState(t, study) {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(study, "logs", "bundles.log"))
+			t.Fatalf("the study is still %s after %s; its log:\n%s", s, limit, log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return studyState(t, study)
+}
+
+// statusJSON reads `maestro status --json` of the study.
+func statusJSON(t *testing.T, study string) *status.Document {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "status", "--json", study)
+	cmd.Args[0] = "maestro"
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("maestro status --json: %v", err)
+	}
+	var doc status.Document
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("status --json: %v", err)
+	}
+	return &doc
+}
+
+func bundleSpec(n int, fan string) string {
+	var vals []string
+	for i := 1; i <= n; i++ {
+		vals = append(vals, fmt.Sprint(i))
+	}
+	return `description: {name: bundles, description: steps in bundles}
+batch: {type: slurm, host: localhost, bank: maestro, queue: debug}
+study:
+` + fan + `
+global.parameters:
+  X: {values: [` + strings.Join(vals, ", ") + `], label: X.%%}
+`
+}
+
+// The acceptance run: a 2,000-step fan and its funnel with --bundle 50
+// are 40 bundle jobs and one job for the funnel (41 sbatch calls, counted
+// by a wrapper on PATH); the study FINISHES, every step FINISHED, ran once
+// and has its own start and end time in `maestro status --json`, with
+// its bundle's job id.
+func TestBundlesOnSlurm(t *testing.T) {
+	needSlurm(t)
+	t.Parallel()
+	const n, k = 2000, 50
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "bundles.yaml")
+	os.WriteFile(specPath, []byte(bundleSpec(n, `  - name: fan
+    description: one step of a bundle each
+    run: {cmd: "echo fan_X.$(X) >> $(SPECROOT)/ledger", procs: 1}
+  - name: funnel
+    description: after the fan
+    run: {cmd: "echo funnel >> $(SPECROOT)/ledger", procs: 1, depends: [fan_*]}`)), 0o644)
+	calls := filepath.Join(dir, "sbatch-calls")
+	env := bundleEnv(t, dir, calls, "--bundle-parallel", "2")
+	study := filepath.Join(dir, "bundles")
+	start := time.Now()
+	if s := runDetached(t, env, study, specPath, 10*time.Minute, "--bundle", fmt.Sprint(k)); s != state.StudyFinished {
+		t.Fatalf("study ended %s", s)
+	}
+	t.Logf("%d steps and a funnel in bundles of %d: %s from maestro run to the study's end, %d sbatch calls",
+		n, k, time.Since(start).Round(time.Second), strings.Count(readFile(calls), "\n"))
+	if c := strings.Count(readFile(calls), "\n"); c != n/k+1 {
+		t.Errorf("%d sbatch calls, want %d bundles and the funnel", c, n/k)
+	}
+	doc := statusJSON(t, study)
+	members := map[string]int{}
+	var funnel string
+	for _, s := range doc.Steps {
+		if s.State != string(state.Finished) || s.JobID == nil || s.Start == nil || s.End == nil || s.End.Before(*s.Start) {
+			t.Errorf("%s: %s, job %v, start %v, end %v", s.Name, s.State, s.JobID, s.Start, s.End)
+			continue
+		}
+		if s.Name == "funnel" {
+			funnel = *s.JobID
+			continue
+		}
+		members[*s.JobID]++
+	}
+	if len(doc.Steps) != n+1 || len(members) != n/k || members[funnel] != 0 {
+		t.Errorf("%d steps in %d bundle jobs (funnel %s in one of them: %v)", len(doc.Steps), len(members), funnel, members[funnel] != 0)
+	}
+	for id, m := range members {
+		if m != k {
+			t.Errorf("bundle job %s ran %d steps, want %d", id, m, k)
+		}
+	}
+	names := append(fanNames(n), "funnel")
+	checkOnce(t, dir, names)
+}
+
+// A bundle whose walltime runs out (capped at one minute, warned 20 s
+// ahead): the step it was running is TIMEDOUT and restarted alone with
+// its restart cmd; the steps it never started run in a later bundle; the
+// ones it finished are not run again.
+func TestBundleWalltimeOnSlurm(t *testing.T) {
+	needSlurm(t)
+	t.Parallel()
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "bundles.yaml")
+	os.WriteFile(specPath, []byte(bundleSpec(5, `  - name: fan
+    description: the third sleeps past its bundle's walltime
+    run:
+      cmd: "if [ $(X) = 3 ]; then sleep 300; fi; echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      restart: "echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      procs: 1
+      walltime: "00:01:00"`)), 0o644)
+	calls := filepath.Join(dir, "sbatch-calls")
+	// Slurm's KillWait is 5 s here: the grace must be shorter.
+	env := bundleEnv(t, dir, calls, "--bundle-parallel", "1", "--bundle-max-walltime", "1m", "--bundle-lead", "20s", "--bundle-grace", "3s")
+	study := filepath.Join(dir, "bundles")
+	if s := runDetached(t, env, study, specPath, 5*time.Minute, "--bundle", "5", "--rlimit", "1"); s != state.StudyFinished {
+		t.Fatalf("study ended %s", s)
+	}
+	st := adaptertest.Steps(t, study)
+	first := st["fan_X.1"].JobID
+	sleeper := st["fan_X.3"]
+	if sleeper.Restarts != 1 || sleeper.JobID == first || sleeper.Bundle != "" {
+		t.Errorf("fan_X.3: %+v, want restarted once, alone", sleeper)
+	}
+	later := 0
+	for _, name := range fanNames(5) {
+		s := st[name]
+		if s.State != state.Finished || name != "fan_X.3" && (s.Restarts != 0 || s.Attempts != 0 || s.Bundle == "") {
+			t.Errorf("%s: %+v", name, s)
+		}
+		if name != "fan_X.3" && s.JobID != first {
+			later++
+		}
+	}
+	if later == 0 {
+		t.Errorf("no step went back to the ready queue: the bundle started them all before its walltime")
+	}
+	events := readFile(filepath.Join(study, "logs", "events.jsonl"))
+	if !strings.Contains(events, `"step":"fan_X.3"`) || !containsLine(events, `"step":"fan_X.3"`, `"to":"TIMEDOUT"`) {
+		t.Errorf("no TIMEDOUT event of fan_X.3 in events.jsonl:\n%s", events)
+	}
+	t.Logf("%d sbatch calls; %d steps ran in a later bundle", strings.Count(readFile(calls), "\n"), later)
+	checkOnce(t, dir, fanNames(5))
+}
+
+// containsLine reports whether one line of text holds every part.
+func containsLine(text string, parts ...string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// The conductor of a bundle study on the real cluster, SIGKILLed at ten
+// random moments (the seed is logged): afterwards every step ran exactly
+// once.
+func TestBundleCrashRecoverySlurm(t *testing.T) {
+	needSlurm(t)
+	t.Parallel()
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "sbatch-calls")
+	env := bundleEnv(t, dir, calls)
+	crashLoopWith(t, dir, crashSlurmSpec, 10, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5", "fan_X.6", "fan_X.7", "fan_X.8", "funnel"},
+		store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 1, Bundle: 4}, env)
+	t.Logf("%d sbatch calls", strings.Count(readFile(calls), "\n"))
+	st := adaptertest.Steps(t, filepath.Join(dir, "study"))
+	for _, name := range fanNames(8) {
+		if st[name].Bundle == "" {
+			t.Errorf("%s ran alone (%+v), want it in a bundle", name, st[name])
+		}
+	}
+}
