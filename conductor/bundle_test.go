@@ -292,3 +292,89 @@ global.parameters:
 		}
 	}
 }
+
+// A cancel stops the bundle's job (once, however many steps it holds)
+// and cancels every step; `maestro restart` then runs them all in a new
+// bundle.
+func TestBundleCancel(t *testing.T) {
+	t.Parallel()
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.bundle = func(k int, _ *adapters.Job, cmd *exec.Cmd) adapters.Status {
+		if k == 1 {
+			return adapters.Status{State: state.Running}
+		}
+		if err := cmd.Run(); err != nil {
+			return done(state.Failed, 1)
+		}
+		return done(state.Finished, 0)
+	}
+	dir := writeStudy(t, f, `
+  - {name: fan, description: fan, run: {cmd: "echo fan_X.$(X) >> $(SPECROOT)/ledger", procs: 1}}
+global.parameters:
+  X: {values: [1, 2, 3], label: X.%%}
+`, store.Settings{Bundle: 3})
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { // cancel once the bundle is in flight
+		for {
+			f.mu.Lock()
+			n := f.bundles
+			f.mu.Unlock()
+			if n > 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		db.Update(func(tx *store.Tx) error { return tx.AddRequest(store.Request{Kind: store.RequestCancel}) })
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyCancelled {
+		t.Fatalf("end %s, %v", end, err)
+	}
+	if len(f.cancelled) != 1 || !strings.HasPrefix(f.names[f.cancelled[0]], "bundle-") {
+		t.Errorf("cancelled %v, want the bundle's job once", f.cancelled)
+	}
+	for name, s := range readStatus(t, dir) {
+		if s.State != state.Cancelled || s.Submitting {
+			t.Errorf("%s: %+v", name, s)
+		}
+	}
+	if n, err := Reset(options(dir, f), nil); err != nil || n != 3 {
+		t.Fatalf("reset: %d, %v", n, err)
+	}
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished || f.bundles != 2 {
+		t.Fatalf("rerun: %s, %v, %d bundles", end, err, f.bundles)
+	}
+	if got := ledger(t, dir); len(got) != 3 || got["fan_X.1"] != 1 {
+		t.Errorf("ledger %v", got)
+	}
+}
+
+// A bundle the scheduler refuses outright is not tried again as a
+// bundle: its steps are submitted alone, at no attempt's cost.
+func TestRefusedBundleGoesAlone(t *testing.T) {
+	t.Parallel()
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.submitErr = func(name string, _ int) error {
+		if strings.HasPrefix(name, "bundle-") {
+			return fmt.Errorf("sbatch: error: Batch job submission failed: Requested node configuration is not available")
+		}
+		return nil
+	}
+	dir, end := runBundled(t, f, `
+  - {name: fan, description: fan, run: {cmd: "echo fan_X.$(X) >> $(SPECROOT)/ledger", procs: 1}}
+global.parameters:
+  X: {values: [1, 2, 3], label: X.%%}
+`, store.Settings{Bundle: 3}, nil)
+	if end != state.StudyFinished || f.bundles != 0 {
+		t.Fatalf("end %s, %d bundles run", end, f.bundles)
+	}
+	for name, s := range readStatus(t, dir) {
+		if f.submits[name] != 1 || s.Attempts != 0 || s.Bundle != "" || f.names[s.JobID] != name {
+			t.Errorf("%s: %+v, submitted %d times", name, s, f.submits[name])
+		}
+	}
+}
