@@ -234,3 +234,48 @@ func TestBundleCrashRecoverySlurm(t *testing.T) {
 		}
 	}
 }
+
+// A conductor killed after sbatch created a bundle's job but before it
+// read the answer: the next conductor finds the bundle by its recorded
+// name and submits nothing again; each step runs once.
+func TestKilledAfterBundleSbatch(t *testing.T) {
+	needSlurm(t)
+	t.Parallel()
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "study.yaml")
+	os.WriteFile(specPath, []byte(fanSpec("killedbundle", 3, "")), 0o644)
+	study := filepath.Join(dir, "study")
+	writeStudyWith(t, specPath, study, store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 1, Bundle: 3})
+	bin := filepath.Join(dir, "bin")
+	calls, submitted := filepath.Join(dir, "sbatch-calls"), filepath.Join(dir, "submitted")
+	wrap(t, bin, map[string]string{"sbatch": `echo x >> ` + calls + `
+if [ ! -e ` + submitted + ` ]; then "$REAL" "$@" > ` + submitted + `.tmp; mv ` + submitted + `.tmp ` + submitted + `; sleep 30; exit 1; fi`})
+	env := "PATH=" + bin + ":" + os.Getenv("PATH")
+	cmd := conductorCmd(study)
+	cmd.Env = append(cmd.Env, env)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the bundle's job to be created", func() bool { _, err := os.Stat(submitted); return err == nil })
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	for name, s := range adaptertest.Steps(t, study) {
+		if !s.Submitting || s.Bundle == "" || s.JobID != "" {
+			t.Fatalf("%s: %+v, want marked for its bundle with no job recorded", name, s)
+		}
+	}
+	out := runConductor(t, study, env)
+	if s := studyState(t, study); s != state.StudyFinished {
+		t.Fatalf("study ended %s:\n%s", s, out)
+	}
+	if c := strings.Count(readFile(calls), "\n"); c != 1 || !strings.Contains(out, "found job") {
+		t.Errorf("%d sbatch calls, want the one bundle found again:\n%s", c, out)
+	}
+	id := strings.Fields(readFile(submitted))
+	for name, s := range adaptertest.Steps(t, study) {
+		if len(id) == 0 || s.JobID != id[len(id)-1] {
+			t.Errorf("%s: job %s, want the bundle's %v", name, s.JobID, id)
+		}
+	}
+	checkOnce(t, dir, fanNames(3))
+}
