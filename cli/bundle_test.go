@@ -18,7 +18,7 @@ import (
 	"github.com/maestro-go/maestro/store"
 )
 
-// Bundles (maestro run --bundle K) on the real cluster. This cluster's
+// Bundles (maestro run --bundle K), most on the real cluster. This cluster's
 // one node has 8 CPUs, so the conductor is given --bundle-parallel (a
 // bundle of K one-task steps otherwise asks for K tasks at once): the
 // tests launch `maestro run --bundle K` detached, as users do, with a
@@ -278,4 +278,44 @@ if [ ! -e ` + submitted + ` ]; then "$REAL" "$@" > ` + submitted + `.tmp; mv ` +
 		}
 	}
 	checkOnce(t, dir, fanNames(3))
+}
+
+// `maestro run --bundle K` stores K in the study's settings, and the
+// resources of its scheduled steps that the conductor bundles by.
+func TestBundleFlagStored(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	study := filepath.Join(dir, "study")
+	var out strings.Builder
+	if code := Main([]string{"run", "--dry", "--bundle", "7", "-o", study, "../samples/pipeline_slurm.yaml"}, strings.NewReader(""), &out, &out); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+	st, err := store.Open(study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings store.Settings
+	var steps []store.StepInfo
+	st.View(func(tx *store.Tx) error {
+		if settings, err = tx.Settings(); err != nil {
+			return err
+		}
+		steps, err = tx.Steps()
+		return err
+	})
+	if err != nil || settings.Bundle != 7 {
+		t.Fatalf("settings %+v, %v", settings, err)
+	}
+	scheduled := 0
+	for _, s := range steps {
+		if s.Scheduled {
+			scheduled++
+			if len(s.Resources) == 0 {
+				t.Errorf("%s: no resources stored", s.Name)
+			}
+		}
+	}
+	if scheduled == 0 {
+		t.Fatal("the sample has no scheduled step")
+	}
 }
