@@ -130,7 +130,7 @@ func TestBundlesOnSlurm(t *testing.T) {
 	var funnel string
 	for _, s := range doc.Steps {
 		if s.State != string(state.Finished) || s.JobID == nil || s.Start == nil || s.End == nil || s.End.Before(*s.Start) {
-			t.Errorf("%s: %s, job %v, start %v, end %v", s.Name, s.State, s.JobID, s.Start, s.End)
+			t.Errorf("%s: %s, job %v, start %v, end %v", s.Name, s.State, deref(s.JobID), deref(s.Start), deref(s.End))
 			continue
 		}
 		if s.Name == "funnel" {
@@ -199,6 +199,15 @@ func TestBundleWalltimeOnSlurm(t *testing.T) {
 	}
 	t.Logf("%d sbatch calls; %d steps ran in a later bundle", strings.Count(readFile(calls), "\n"), later)
 	checkOnce(t, dir, fanNames(5))
+}
+
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	var v T
+	if p != nil {
+		v = *p
+	}
+	return v
 }
 
 // containsLine reports whether one line of text holds every part.

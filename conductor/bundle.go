@@ -216,13 +216,14 @@ func (e *engine) pollBundle(id string, s adapters.Status, found bool) {
 			e.m.unstarted(i, st.Reason+"; back in the ready queue")
 			continue
 		}
-		if st.State == state.Pending {
-			continue
+		if st.State == state.Pending || st.State == state.Running && o.Start.IsZero() {
+			continue // not started, or its start is being written
 		}
-		if ss := &e.m.status[i]; !o.Start.IsZero() && ss.Started.IsZero() {
+		// The step's times are its files', in whole seconds both.
+		if ss := &e.m.status[i]; !o.Start.IsZero() {
 			ss.Started = o.Start
 		}
-		if st.State.Terminal() && !o.End.IsZero() && e.m.status[i].Ended.IsZero() {
+		if st.State.Terminal() && !o.End.IsZero() {
 			e.m.status[i].Ended = o.End
 		}
 		e.apply(i, st)
