@@ -200,11 +200,7 @@ func (e *engine) pollBundle(id string, s adapters.Status, found bool) {
 			s = adapters.Status{State: state.NotFound, Reason: "bundle job " + id + " is known to no scheduler command any more"}
 		}
 	}
-	if s.State.Terminal() {
-		delete(e.bundleMisses, id)
-	} else if found {
-		e.bundleMisses[id] = 0
-	}
+	delete(e.bundleMisses, id)
 	if s.State == state.Pending {
 		return // no step of it can have started
 	}

@@ -380,3 +380,37 @@ global.parameters:
 		}
 	}
 }
+
+// A bundle job that left the scheduler's view (no accounting kept it)
+// is NOTFOUND after MissLimit polls; its steps' ends are still their
+// files': FINISHED, and the one it never started (the runner was not
+// there to start it) goes back to the ready queue.
+func TestVanishedBundle(t *testing.T) {
+	t.Parallel()
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	f.forgetBundles = true
+	f.bundle = func(k int, j *adapters.Job, cmd *exec.Cmd) adapters.Status {
+		if k == 1 { // the runner got as far as the first two steps
+			table, _ := os.ReadFile(filepath.Join(j.Workspace, "steps.tsv"))
+			lines := strings.Split(strings.TrimSpace(string(table)), "\n")
+			os.WriteFile(filepath.Join(j.Workspace, "steps.tsv"), []byte(strings.Join(lines[:2], "\n")+"\n"), 0o644)
+		}
+		cmd.Run()
+		return adapters.Status{State: state.Running}
+	}
+	dir, end := runBundled(t, f, `
+  - {name: fan, description: fan, run: {cmd: "echo fan_X.$(X) >> $(SPECROOT)/ledger", procs: 1}}
+global.parameters:
+  X: {values: [1, 2, 3], label: X.%%}
+`, store.Settings{Bundle: 3}, nil)
+	if end != state.StudyFinished {
+		t.Fatalf("end %s", end)
+	}
+	st := readStatus(t, dir)
+	if st["fan_X.1"].JobID != st["fan_X.2"].JobID || st["fan_X.3"].JobID == st["fan_X.1"].JobID || f.submits["fan_X.3"] != 1 {
+		t.Errorf("fan_X.3 not run alone after its bundle vanished: %v, submissions %v", st, f.submits)
+	}
+	if got := ledger(t, dir); len(got) != 2 || got["fan_X.1"] != 1 || got["fan_X.2"] != 1 {
+		t.Errorf("ledger %v", got)
+	}
+}

@@ -24,16 +24,17 @@ import (
 // fakeSched is a scheduler whose jobs end as a test says: outcome gives
 // the end state of the n-th submission (from 1) of a job name.
 type fakeSched struct {
-	mu        sync.Mutex
-	outcome   func(name string, n int) adapters.Status
-	submitErr func(name string, n int) error // an error, after which the job may still exist
-	createOn  func(name string, n int) bool  // with submitErr: whether the job was created anyway
-	queryErr  bool
-	queries   int             // Query calls so far
-	partial   bool            // each query answers for its first id only, with an error for the rest
-	forget    map[string]bool // names whose jobs vanish
-	submits   map[string]int
-	arrays    int // SubmitArray calls
+	mu            sync.Mutex
+	outcome       func(name string, n int) adapters.Status
+	submitErr     func(name string, n int) error // an error, after which the job may still exist
+	createOn      func(name string, n int) bool  // with submitErr: whether the job was created anyway
+	queryErr      bool
+	queries       int             // Query calls so far
+	partial       bool            // each query answers for its first id only, with an error for the rest
+	forget        map[string]bool // names whose jobs vanish
+	forgetBundles bool            // bundle jobs vanish
+	submits       map[string]int
+	arrays        int // SubmitArray calls
 	// bundle runs the k-th bundle job submitted (from 1), whose runner is
 	// cmd, and gives its state; nil runs it to its end (FINISHED when it
 	// exits 0, else FAILED).
@@ -132,7 +133,7 @@ func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.
 	}
 	out := map[string]adapters.Status{}
 	for _, id := range ids {
-		if st, ok := f.jobs[id]; ok && !f.forget[f.names[id]] {
+		if st, ok := f.jobs[id]; ok && !f.forget[f.names[id]] && !(f.forgetBundles && strings.HasPrefix(f.names[id], "bundle-")) {
 			out[id] = st
 		}
 		if f.partial && len(ids) > 1 {
