@@ -43,3 +43,54 @@ func StoreKVs(kvs []spec.KV) []store.KV {
 	}
 	return out
 }
+
+// resourceKeys are a step's scheduler resources as StoreResources keeps
+// them, by their spec names.
+var resourceKeys = []struct {
+	name  string
+	field func(*spec.Run) *string
+}{
+	{"nodes", func(r *spec.Run) *string { return &r.Nodes }},
+	{"procs", func(r *spec.Run) *string { return &r.Procs }},
+	{"cores per task", func(r *spec.Run) *string { return &r.CoresPerTask }},
+	{"tasks per rs", func(r *spec.Run) *string { return &r.TasksPerRS }},
+	{"rs per node", func(r *spec.Run) *string { return &r.RSPerNode }},
+	{"cpus per rs", func(r *spec.Run) *string { return &r.CPUsPerRS }},
+	{"gpus", func(r *spec.Run) *string { return &r.GPUs }},
+	{"exclusive", func(r *spec.Run) *string { return &r.Exclusive }},
+	{"bind", func(r *spec.Run) *string { return &r.Bind }},
+	{"bind gpus", func(r *spec.Run) *string { return &r.BindGPUs }},
+	{"reservation", func(r *spec.Run) *string { return &r.Reservation }},
+	{"qos", func(r *spec.Run) *string { return &r.QOS }},
+	{"priority", func(r *spec.Run) *string { return &r.Priority }},
+}
+
+// StoreResources is the scheduler resources of r that are set, as the
+// study database keeps them for a step that may be bundled
+// (store.StepInfo.Resources); its walltime and nested flag are kept
+// apart.
+func StoreResources(r *spec.Run) []store.KV {
+	var out []store.KV
+	for _, k := range resourceKeys {
+		if v := *k.field(r); v != "" {
+			out = append(out, store.KV{Key: k.name, Value: v})
+		}
+	}
+	return out
+}
+
+// StoredScript is what a script writer needs of a step the study database
+// recorded with its resources (StoreResources), to write the header of a
+// bundle of such steps: the step's name, resources, walltime and nested
+// flag, and the study's batch block.
+func StoredScript(si *store.StepInfo, batch *spec.Batch) *Script {
+	step := &spec.Step{Name: si.Step, Run: spec.Run{Walltime: si.Walltime, Nested: si.Nested}}
+	for _, kv := range si.Resources {
+		for _, k := range resourceKeys {
+			if k.name == kv.Key {
+				*k.field(&step.Run) = kv.Value
+			}
+		}
+	}
+	return &Script{JobName: si.JobName, Step: step, Batch: batch}
+}

@@ -80,12 +80,18 @@ global.parameters:
 }
 
 // writeStudy writes a study ready to run, without starting a conductor.
-func writeStudy(b testing.TB, specPath, dir string) {
+func writeStudy(b testing.TB, specPath, dir string) { writeStudyWith(b, specPath, dir, studySettings) }
+
+// studySettings are the settings writeStudy gives a study.
+var studySettings = store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 3600}
+
+// writeStudyWith is writeStudy with the given settings.
+func writeStudyWith(b testing.TB, specPath, dir string, settings store.Settings) {
 	s, err := spec.Load(specPath)
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: store.Settings{Attempts: 1, RLimit: 1, SleepSecs: 3600}, Adapters: all.Registry()})
+	st, err := study.New(s, dir, study.Options{Now: time.Now(), Settings: settings, Adapters: all.Registry()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/maestro-go/maestro/adapters/all"
+	"github.com/maestro-go/maestro/adapters/bundle"
 	"github.com/maestro-go/maestro/api"
 	"github.com/maestro-go/maestro/conductor"
 	"github.com/maestro-go/maestro/store"
@@ -34,6 +36,9 @@ func ConductorMain(args []string, out, errw io.Writer) int {
 	cmd.RunE = func(_ *cobra.Command, args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
+		if err := checkBundleFlags(o.Tunables); err != nil {
+			return &usageError{err}
+		}
 		o.Dir, o.Out, o.Debug, o.Attach = args[0], out, level <= LevelDebug, serveAPI(http, httpRemote)
 		end, err := conductor.Run(ctx, o)
 		if err != nil {
@@ -48,10 +53,30 @@ func ConductorMain(args []string, out, errw io.Writer) int {
 	fs.IntVarP(&o.SleepSecs, "sleeptime", "t", 0, "seconds between scheduler checks (default: the study's setting)")
 	fs.IntVarP(&level, "debug_lvl", "d", LevelInfo, "log level: 1 debug ... 5 critical")
 	fs.DurationVar(&o.Tunables.CommandLimit, "scheduler-timeout", conductor.DefaultTunables().CommandLimit, "how long one scheduler command may take before it is killed and retried")
+	fs.IntVar(&o.Tunables.BundleParallel, "bundle-parallel", 0, "steps a bundle (maestro run --bundle) runs at a time, and asks resources for; 0 = all of them")
+	fs.DurationVar(&o.Tunables.BundleLead, "bundle-lead", 0, "how long before a bundle's walltime the scheduler warns it (0 = 60s)")
+	fs.DurationVar(&o.Tunables.BundleGrace, "bundle-grace", 0, "how long a step a bundle stops has between TERM and KILL (0 = 10s; keep it below Slurm's KillWait)")
+	fs.DurationVar(&o.Tunables.BundleMaxWalltime, "bundle-max-walltime", 0, "cap on a bundle's walltime, e.g. the partition's limit (0 = none)")
 	fs.StringVar(&http, "http", "", "serve the HTTP API on HOST:PORT (loopback only, unless --http-remote)")
 	fs.BoolVar(&httpRemote, "http-remote", false, "allow --http on a non-loopback address (the API has no authentication)")
 	cmd.SetVersionTemplate(fmt.Sprintf("%s\n", conductorVersion))
 	return execute(cmd, args, out, errw)
+}
+
+// checkBundleFlags checks the conductor's --bundle-* flags.
+func checkBundleFlags(t conductor.Tunables) error {
+	lead, grace := cmp.Or(t.BundleLead, bundle.DefaultLead), cmp.Or(t.BundleGrace, bundle.DefaultGrace)
+	switch {
+	case t.BundleParallel < 0:
+		return errors.New("--bundle-parallel must be 0 (all of a bundle's steps at once) or more")
+	case t.BundleLead < 0 || t.BundleGrace < 0 || t.BundleMaxWalltime < 0:
+		return errors.New("--bundle-lead, --bundle-grace and --bundle-max-walltime must be 0 (the default) or more")
+	case grace >= lead:
+		return fmt.Errorf("--bundle-grace (%s) must be shorter than --bundle-lead (%s)", grace, lead)
+	case t.BundleMaxWalltime > 0 && t.BundleMaxWalltime <= lead:
+		return fmt.Errorf("--bundle-max-walltime (%s) must be longer than --bundle-lead (%s)", t.BundleMaxWalltime, lead)
+	}
+	return nil
 }
 
 // serveAPI returns the conductor.Options.Attach that serves the HTTP API

@@ -51,7 +51,7 @@ func TestCrashRecoveryArraysSlurm(t *testing.T) {
 	steps = append(fans, "funnel")
 	// Each conductor lives up to 1.5 s: long enough to mark and submit
 	// arrays and record them, so that the kills fall in every phase.
-	study := crashLoopWithin(t, crashArraySpec(n), 10, 1500*time.Millisecond, steps)
+	study := crashLoopWith(t, crashArraySpec(n), 10, steps, crash{window: 1500 * time.Millisecond})
 	st := adaptertest.Steps(t, study)
 	ids := map[string]string{}
 	for _, name := range fans {

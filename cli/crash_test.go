@@ -73,31 +73,49 @@ func TestCrashRecoverySlurm(t *testing.T) {
 	crashLoop(t, crashSlurmSpec, 10, []string{"first", "fan_X.1", "fan_X.2", "fan_X.3", "fan_X.4", "fan_X.5", "fan_X.6", "fan_X.7", "fan_X.8", "funnel"})
 }
 
-// crashLoop kills the conductor of the study kills times, each within
-// 320 ms of its start, at moments drawn from a seed it logs
-// (MAESTRO_KILL_SEED gives one, to replay a failure), then lets one
-// conductor finish the study.
+// crashLoop kills the conductor of the study kills times at moments drawn
+// from a seed it logs (MAESTRO_KILL_SEED gives one, to replay a failure),
+// then lets one conductor finish the study.
 func crashLoop(t *testing.T, specText string, kills int, steps []string) {
-	crashLoopWithin(t, specText, kills, 300*time.Millisecond, steps)
+	crashLoopWith(t, specText, kills, steps, crash{})
 }
 
-// crashLoopWithin is crashLoop with each conductor killed 20 ms to
-// 20 ms + window after its start; it returns the study's directory.
-func crashLoopWithin(t *testing.T, specText string, kills int, window time.Duration, steps []string) string {
-	dir := t.TempDir()
-	specPath := filepath.Join(dir, "study.yaml")
+// crash is how crashLoopWith runs a study; zero fields take defaults.
+type crash struct {
+	dir      string          // the test's directory; default: a new temporary one
+	settings *store.Settings // the study's; default: studySettings
+	env      []string        // the conductors'; default: os.Environ()
+	window   time.Duration   // each conductor is killed 20 ms to 20 ms + window after its start; default: 300 ms
+}
+
+// crashLoopWith is crashLoop as c says; it returns the study's directory.
+func crashLoopWith(t *testing.T, specText string, kills int, steps []string, c crash) string {
+	if c.dir == "" {
+		c.dir = t.TempDir()
+	}
+	if c.settings == nil {
+		c.settings = &studySettings
+	}
+	if c.env == nil {
+		c.env = os.Environ()
+	}
+	if c.window == 0 {
+		c.window = 300 * time.Millisecond
+	}
+	specPath := filepath.Join(c.dir, "study.yaml")
 	if err := os.WriteFile(specPath, []byte(specText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	study := filepath.Join(dir, "study")
-	writeStudy(t, specPath, study)
+	study := filepath.Join(c.dir, "study")
+	writeStudyWith(t, specPath, study, *c.settings)
 	r := adaptertest.KillRand(t)
 	for k := 1; k <= kills; k++ {
 		cmd := conductorCmd(study)
+		cmd.Env = c.env
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(20*time.Millisecond + time.Duration(r.Int63n(int64(window))))
+		time.Sleep(20*time.Millisecond + time.Duration(r.Int63n(int64(c.window))))
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		if s := studyState(t, study); s.Ended() {
@@ -105,11 +123,12 @@ func crashLoopWithin(t *testing.T, specText string, kills int, window time.Durat
 		}
 	}
 	cmd := conductorCmd(study)
+	cmd.Env = c.env
 	out, err := cmd.CombinedOutput()
 	if s := studyState(t, study); s != state.StudyFinished {
 		t.Fatalf("study ended %s (%v):\n%s", s, err, out)
 	}
-	checkOnce(t, dir, steps)
+	checkOnce(t, c.dir, steps)
 	return study
 }
 

@@ -18,7 +18,9 @@ import (
 // runOptions are the flags of `maestro run`.
 type runOptions struct {
 	attempts, rlimit, throttle, sleep int
+	bundle                            int
 	dry, hashws, yes, no, usetmp, arr bool
+	bundleSet                         bool // --bundle was given
 	pgen, out                         string
 	pargs                             []string
 	launch                            launchOptions
@@ -34,7 +36,10 @@ func (a *App) runCommand() *cobra.Command {
 		Args:              nargs(1, 1, "exactly one study spec"),
 		ValidArgsFunction: completeFiles("yaml", "yml"),
 	}
-	cmd.RunE = body(func(args []string) error { return a.run(&o, args) })
+	cmd.RunE = body(func(args []string) error {
+		o.bundleSet = cmd.Flags().Changed("bundle")
+		return a.run(&o, args)
+	})
 	fs := cmd.Flags()
 	fs.IntVarP(&o.attempts, "attempts", "a", 1, "submission attempts (>= 1) before a step is marked FAILED")
 	fs.IntVarP(&o.rlimit, "rlimit", "r", 1, "restarts (>= 0) of a timed-out step with a restart cmd; 0 = unlimited")
@@ -50,6 +55,7 @@ func (a *App) runCommand() *cobra.Command {
 	fs.BoolVarP(&o.no, "autono", "n", false, "answer no to every prompt")
 	fs.BoolVar(&o.usetmp, "usetmp", false, "write scripts to a temporary directory removed at the end")
 	fs.BoolVar(&o.arr, "array", false, "submit the expansions of a step that are ready together as job arrays (Slurm), each step still tracked on its own")
+	fs.IntVar(&o.bundle, "bundle", 0, "run up to K ready scheduled steps that ask for the same resources in one scheduler job, each step still tracked on its own")
 	cmd.RegisterFlagCompletionFunc("pgen", completeFiles("py"))
 	cmd.MarkFlagDirname("out")
 	return cmd
@@ -67,7 +73,7 @@ func (a *App) run(o *runOptions, args []string) error {
 		a.Log.Debugf("%s", w)
 	}
 	opt := study.Options{Adapters: a.Adapters, Out: o.out, HashWS: o.hashws, Dry: o.dry, UseTmp: o.usetmp, Pgen: o.pgen, Now: a.Now(),
-		Settings: store.Settings{Attempts: o.attempts, RLimit: o.rlimit, Throttle: o.throttle, SleepSecs: o.sleep, Array: o.arr}}
+		Settings: store.Settings{Attempts: o.attempts, RLimit: o.rlimit, Throttle: o.throttle, SleepSecs: o.sleep, Array: o.arr, Bundle: o.bundle}}
 	dir, err := study.Dir(s, opt)
 	if err != nil {
 		return err
@@ -152,6 +158,10 @@ func (o *runOptions) check() error {
 		return errors.New("--throttle must be 0 (no limit) or more")
 	case o.sleep < 0:
 		return errors.New("--sleeptime must be 0 or more seconds")
+	case o.bundleSet && o.bundle < 1:
+		return fmt.Errorf("--bundle must be at least 1 (steps per scheduler job), not %d", o.bundle)
+	case o.bundleSet && o.arr:
+		return errors.New("--bundle and --array cannot be used together: choose job arrays or bundles")
 	case len(o.pargs) > 0 && o.pgen == "":
 		return errors.New("--pargs needs --pgen: the arguments are for a parameter generator")
 	case o.yes && o.no:

@@ -87,8 +87,9 @@ global.parameters:
 `
 
 // A step whose spec says array: true goes in arrays, one without it in
-// the same study does not; maestro run --array arrays every scheduled
-// step and overrides the spec's bundles.
+// the same study does not, and one whose spec says bundle: 3 goes in
+// bundles of 3; maestro run --array arrays every scheduled step and
+// overrides the spec's bundles.
 func TestArraysBySpec(t *testing.T) {
 	t.Parallel()
 	for _, all := range []bool{false, true} {
@@ -100,35 +101,20 @@ func TestArraysBySpec(t *testing.T) {
 		if err != nil || end != state.StudyFinished {
 			t.Fatalf("--array %v: end %s, %v", all, end, err)
 		}
-		st := readStatus(t, dir)
-		for name, s := range st {
+		for name, s := range readStatus(t, dir) {
 			inArray := strings.Contains(s.JobID, "_")
 			want := strings.HasPrefix(name, "fan_") && name != "fan_X.7" || // 3 + 3 of 7, MaxArray 3: the last goes alone
 				all && name != "funnel" && !strings.HasSuffix(name, "X.7")
-			if inArray != want || f.submits[name] != 1 {
-				t.Errorf("--array %v: %s as job %q after %d submissions, want in an array %v", all, name, s.JobID, f.submits[name], want)
+			bundled := strings.HasPrefix(name, "packed_") && name != "packed_X.7" && !all // 3 + 3, the last alone
+			if inArray != want || (s.Bundle != "") != bundled {
+				t.Errorf("--array %v: %s as job %q, bundle %q; want in an array %v, in a bundle %v", all, name, s.JobID, s.Bundle, want, bundled)
+			}
+			if n := f.submits[name]; bundled && n != 0 || !bundled && n != 1 {
+				t.Errorf("--array %v: %s submitted %d times on its own", all, name, n)
 			}
 		}
 		if want := map[bool]int{false: 2, true: 6}[all]; f.arrays != want {
 			t.Errorf("--array %v: %d arrays, want %d", all, f.arrays, want)
-		}
-		db, err := store.Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := load(dir, db, options(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.closeLog()
-		for i, info := range e.m.steps {
-			want := 0
-			if info.Step == "packed" && !all {
-				want = 3
-			}
-			if got := e.bundleSize(int32(i)); got != want {
-				t.Errorf("--array %v: bundleSize(%s) = %d, want %d", all, info.Name, got, want)
-			}
 		}
 	}
 }

@@ -100,6 +100,16 @@ type Tunables struct {
 	// WriteGiveUp is how long writes to the study database may fail, with
 	// no job in flight, before the conductor stops.
 	WriteGiveUp time.Duration
+	// BundleParallel is how many of its steps a bundle (maestro run
+	// --bundle) runs at a time, and so how many steps' resources it asks
+	// for; 0: all of them.
+	BundleParallel int
+	// BundleLead, BundleGrace and BundleMaxWalltime are a bundle's
+	// bundle.Options (0: the package's defaults; no cap): how long before
+	// its walltime the scheduler warns it, how long a step it stops has
+	// between TERM and KILL, and the cap on its walltime (a partition's
+	// limit).
+	BundleLead, BundleGrace, BundleMaxWalltime time.Duration
 }
 
 // DefaultTunables are the conductor's timings and bounds in production.
@@ -234,19 +244,25 @@ func Running(dir string) int {
 // executors report, submits what the machine makes ready, and records what
 // changed.
 type engine struct {
-	dir      string
-	st       Database
-	info     *store.StudyInfo
-	m        *machine
-	rec      *recorder
-	sched    *scheduler // its executor is nil for a local study
-	local    adapters.Executor
-	records  adapters.Records // what jobs' scripts recorded of their end
-	misses   []uint8          // polls in a row that missed a step's job
-	wake     chan struct{}    // a local step ended
-	requests chan struct{}    // a request was queued in this process
-	log      *log.Logger
-	logFile  *os.File
+	dir     string
+	st      Database
+	info    *store.StudyInfo
+	m       *machine
+	rec     *recorder
+	sched   *scheduler // its executor is nil for a local study
+	local   adapters.Executor
+	writer  adapters.ScriptWriter // the scheduler's, for bundles' scripts; nil for a local study
+	records adapters.Records      // what jobs' scripts recorded of their end
+	misses  []uint8               // polls in a row that missed a step's job
+
+	stored       func(*store.StepInfo) *adapters.Script // a step with the study's batch block (adapters.StoredScript)
+	keys         map[int32]string                       // bundle.Key of steps, as asked
+	unbundled    map[int32]bool                         // steps whose bundle could not be written or was refused
+	bundleMisses map[string]uint8                       // polls in a row that missed a bundle job
+	wake         chan struct{}                          // a local step ended
+	requests     chan struct{}                          // a request was queued in this process
+	log          *log.Logger
+	logFile      *os.File
 
 	cancelling      bool
 	t               Tunables
@@ -323,6 +339,9 @@ func load(dir string, st *store.Store, opt Options) (*engine, error) {
 	e.m = newMachine(steps, status, settings, study, e.t.MaxHWRetries)
 	e.rec = &recorder{db: e.st, dir: dir, t: e.t, logf: e.logf}
 	e.misses = make([]uint8, len(steps))
+	e.keys, e.unbundled, e.bundleMisses = map[int32]string{}, map[int32]bool{}, map[string]uint8{}
+	batch := adapters.SpecBatch(&e.info.Batch)
+	e.stored = func(si *store.StepInfo) *adapters.Script { return adapters.StoredScript(si, batch) }
 	if err := e.openLog(opt.Out); err != nil {
 		return nil, err
 	}
@@ -378,8 +397,11 @@ func (e *engine) openSched() error {
 	if err != nil {
 		return err
 	}
-	e.sched.ex, err = a.Open(e.config())
-	return err
+	if e.sched.ex, err = a.Open(e.config()); err != nil {
+		return err
+	}
+	e.writer = a
+	return nil
 }
 
 func (e *engine) config() adapters.Config {

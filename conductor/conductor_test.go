@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,16 +24,22 @@ import (
 // fakeSched is a scheduler whose jobs end as a test says: outcome gives
 // the end state of the n-th submission (from 1) of a job name.
 type fakeSched struct {
-	mu        sync.Mutex
-	outcome   func(name string, n int) adapters.Status
-	submitErr func(name string, n int) error // an error, after which the job may still exist
-	createOn  func(name string, n int) bool  // with submitErr: whether the job was created anyway
-	queryErr  bool
-	queries   int             // Query calls so far
-	partial   bool            // each query answers for its first id only, with an error for the rest
-	forget    map[string]bool // names whose jobs vanish
-	submits   map[string]int
-	arrays    int // SubmitArray calls
+	mu            sync.Mutex
+	outcome       func(name string, n int) adapters.Status
+	submitErr     func(name string, n int) error // an error, after which the job may still exist
+	createOn      func(name string, n int) bool  // with submitErr: whether the job was created anyway
+	queryErr      bool
+	queries       int             // Query calls so far
+	partial       bool            // each query answers for its first id only, with an error for the rest
+	forget        map[string]bool // names whose jobs vanish
+	forgetBundles bool            // bundle jobs vanish
+	submits       map[string]int
+	arrays        int // SubmitArray calls
+	// bundle runs the k-th bundle job submitted (from 1), whose runner is
+	// cmd, and gives its state; nil runs it to its end (FINISHED when it
+	// exits 0, else FAILED).
+	bundle    func(k int, j *adapters.Job, cmd *exec.Cmd) adapters.Status
+	bundles   int // bundle jobs submitted
 	scripts   map[string][]string
 	jobs      map[string]adapters.Status
 	names     map[string]string // id -> name
@@ -75,8 +82,26 @@ func (f *fakeSched) Submit(_ context.Context, j *adapters.Job) (string, error) {
 	f.next++
 	id := fmt.Sprint(f.next)
 	f.names[id] = j.Name
-	f.jobs[id] = f.outcome(j.Name, n)
+	if strings.HasPrefix(j.Name, "bundle-") {
+		f.jobs[id] = f.runBundle(j, id)
+	} else {
+		f.jobs[id] = f.outcome(j.Name, n)
+	}
 	return id, err
+}
+
+// runBundle runs a bundle job's runner as its scheduler would, as job id.
+func (f *fakeSched) runBundle(j *adapters.Job, id string) adapters.Status {
+	f.bundles++
+	cmd := exec.Command(j.Script)
+	cmd.Dir, cmd.Env = j.Workspace, append(os.Environ(), "SLURM_JOB_ID="+id)
+	if f.bundle != nil {
+		return f.bundle(f.bundles, j, cmd)
+	}
+	if err := cmd.Run(); err != nil {
+		return done(state.Failed, 1)
+	}
+	return done(state.Finished, 0)
 }
 
 // MaxArray and SubmitArray make the fake an array scheduler: an array of
@@ -108,7 +133,7 @@ func (f *fakeSched) Query(_ context.Context, ids []string) (map[string]adapters.
 	}
 	out := map[string]adapters.Status{}
 	for _, id := range ids {
-		if st, ok := f.jobs[id]; ok && !f.forget[f.names[id]] {
+		if st, ok := f.jobs[id]; ok && !f.forget[f.names[id]] && !(f.forgetBundles && strings.HasPrefix(f.names[id], "bundle-")) {
 			out[id] = st
 		}
 		if f.partial && len(ids) > 1 {

@@ -107,10 +107,10 @@ func (r *recorder) stalled(m *machine) error {
 	if now.Sub(r.failedSince) < r.t.WriteGiveUp {
 		return nil
 	}
-	if held := m.held(); held > 0 || len(m.localJobs)+len(m.schedJobs) > 0 || len(m.limbo) > 0 {
+	if held := m.held(); held > 0 || len(m.localJobs) > 0 || m.schedInFlight() || len(m.limbo) > 0 {
 		if now.Sub(r.logged) >= r.t.WriteGiveUp {
 			r.logf("still cannot record state (%v): %d jobs in flight, %d submissions or ends known only here; nothing is submitted until a write succeeds",
-				r.err, len(m.localJobs)+len(m.schedJobs), held)
+				r.err, len(m.localJobs)+len(m.schedJobs)+len(m.bundles), held)
 			r.logged = now
 		}
 		return nil

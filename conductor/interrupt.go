@@ -47,5 +47,5 @@ func (e *engine) stopLocal() (stopped, scheduled int) {
 			ids = nil
 		}
 	}
-	return stopped, len(e.m.schedJobs) + len(e.m.limbo)
+	return stopped, len(e.m.schedJobs) + len(e.m.bundles) + len(e.m.limbo)
 }

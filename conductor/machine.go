@@ -30,9 +30,11 @@ type machine struct {
 	queued   []bool  // in a ready queue
 
 	readyLocal, readySched []int32
-	localJobs, schedJobs   map[string]int32 // job id -> step, in flight
-	limbo                  map[int32]bool   // scheduled steps perhaps submitted, to be found
-	open                   int              // steps not yet ended
+	localJobs, schedJobs   map[string]int32   // job id -> step, in flight
+	bundles                map[string][]int32 // bundle job id -> its steps in flight
+	bundled                int                // steps in flight in bundles
+	limbo                  map[int32]bool     // scheduled steps perhaps submitted, to be found
+	open                   int                // steps not yet ended
 
 	// What changed since it was last recorded.
 	dirty     map[int32]bool
@@ -48,7 +50,7 @@ type machine struct {
 func newMachine(steps []store.StepInfo, status []store.StepStatus, settings store.Settings, study state.Study, maxHW int) *machine {
 	m := &machine{steps: steps, status: status, settings: settings, study: study, maxHW: maxHW,
 		children: make([][]int32, len(steps)), waiting: make([]int32, len(steps)), queued: make([]bool, len(steps)),
-		localJobs: map[string]int32{}, schedJobs: map[string]int32{}, limbo: map[int32]bool{}, dirty: map[int32]bool{}}
+		localJobs: map[string]int32{}, schedJobs: map[string]int32{}, bundles: map[string][]int32{}, limbo: map[int32]bool{}, dirty: map[int32]bool{}}
 	for i := range steps {
 		for _, p := range steps[i].Parents {
 			m.children[p] = append(m.children[p], int32(i))
@@ -140,7 +142,7 @@ func (m *machine) recover(adopt func(i int32, since time.Time) (id string, ok bo
 			continue
 		}
 		if m.steps[i].Scheduled {
-			m.schedJobs[st.JobID] = int32(i)
+			m.watch(int32(i), st.JobID)
 			continue
 		}
 		if m.adopt(int32(i), adopt) {
@@ -193,6 +195,24 @@ func (m *machine) adopt(i int32, adopt func(int32, time.Time) (string, bool)) bo
 	return true
 }
 
+// watch notes scheduled step i in flight as job id: a job of its own, or
+// the bundle it was marked for.
+func (m *machine) watch(i int32, id string) {
+	if m.status[i].Bundle == "" {
+		m.schedJobs[id] = i
+		return
+	}
+	m.bundles[id] = append(m.bundles[id], i)
+	m.bundled++
+}
+
+// inFlightSteps counts the steps in flight, bundled ones each (what the
+// throttle counts).
+func (m *machine) inFlightSteps() int { return len(m.localJobs) + len(m.schedJobs) + m.bundled }
+
+// schedInFlight reports whether scheduler jobs are in flight.
+func (m *machine) schedInFlight() bool { return len(m.schedJobs)+len(m.bundles) > 0 }
+
 // enqueue makes step i ready to submit.
 func (m *machine) enqueue(i int32) {
 	if m.queued[i] {
@@ -241,15 +261,44 @@ func (m *machine) mark(i int32) bool {
 		return false
 	}
 	st.Token++
-	st.Submitting, st.MarkedAt = true, time.Now()
+	st.Submitting, st.MarkedAt, st.Bundle = true, time.Now(), ""
 	m.dirty[i], m.urgent = true, true
 	return true
 }
 
+// markBundle marks the steps of group, each one that mark takes, as
+// about to be submitted in one bundle; name gives the bundle's job name
+// from the marked steps (their tokens included).
+func (m *machine) markBundle(group []int32, name func([]int32) string) {
+	for _, i := range group {
+		m.mark(i)
+	}
+	n := name(group)
+	for _, i := range group {
+		m.status[i].Bundle = n
+	}
+}
+
 // unmark records that step i is not being submitted.
 func (m *machine) unmark(i int32) {
-	m.status[i].Submitting = false
+	m.status[i].Submitting, m.status[i].Bundle = false, ""
 	m.dirty[i] = true
+}
+
+// unstarted sends step i, in flight in a bundle that ended before the
+// step started, back to the ready queue: no attempt is spent.
+func (m *machine) unstarted(i int32, reason string) {
+	if !m.status[i].State.InFlight() {
+		return
+	}
+	m.release(i)
+	st := &m.status[i]
+	st.JobID, st.Bundle, st.Submitted, st.Started, st.Ended, st.ExitCode = "", "", time.Time{}, time.Time{}, time.Time{}, nil
+	m.set(i, state.Initialized, reason)
+	m.urgent = true
+	if m.waiting[i] == 0 {
+		m.enqueue(i)
+	}
 }
 
 // submittable reports whether step i, at the head of a ready queue, is
@@ -264,7 +313,7 @@ func (m *machine) inFlight(i int32, id string, submitted time.Time) {
 	st.JobID, st.Submitted, st.Started, st.Ended, st.ExitCode = id, submitted, time.Time{}, time.Time{}, nil
 	st.Submitting = false
 	if m.steps[i].Scheduled {
-		m.schedJobs[id] = i
+		m.watch(i, id)
 		m.urgent = true
 		m.set(i, state.Pending, "")
 		return
@@ -391,9 +440,25 @@ func (m *machine) retry(i int32, ended adapters.Status, why string) {
 
 // release forgets step i's job as in flight.
 func (m *machine) release(i int32) {
-	if m.steps[i].Scheduled {
+	st := &m.status[i]
+	switch {
+	case m.steps[i].Scheduled && st.Bundle != "":
+		members := m.bundles[st.JobID]
+		for k, j := range members {
+			if j == i {
+				members = append(members[:k], members[k+1:]...)
+				m.bundled--
+				break
+			}
+		}
+		if len(members) == 0 {
+			delete(m.bundles, st.JobID)
+		} else {
+			m.bundles[st.JobID] = members
+		}
+	case m.steps[i].Scheduled:
 		delete(m.schedJobs, m.status[i].JobID)
-	} else {
+	default:
 		delete(m.localJobs, m.status[i].JobID)
 	}
 }
@@ -519,7 +584,7 @@ func (m *machine) reset(roots []int32) (int, error) {
 			return 0, fmt.Errorf("step %s is still %s as job %s; cancel the study or let it end first", m.steps[i].Name, s.State, s.JobID)
 		}
 		m.set(i, state.Initialized, "reset by maestro restart")
-		s.JobID, s.Submitted, s.Started, s.Ended, s.ExitCode = "", time.Time{}, time.Time{}, time.Time{}, nil
+		s.JobID, s.Bundle, s.Submitted, s.Started, s.Ended, s.ExitCode = "", "", time.Time{}, time.Time{}, time.Time{}, nil
 		s.Restarts, s.Attempts, s.HWRetries = 0, 0, 0
 		n++
 	}

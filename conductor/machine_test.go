@@ -286,3 +286,57 @@ func TestMachineReset(t *testing.T) {
 		t.Errorf("reset of a step in flight: %v", err)
 	}
 }
+
+// fan is n independent scheduled steps, all INITIALIZED.
+func fan(n int) *machine {
+	steps := make([]store.StepInfo, n)
+	status := make([]store.StepStatus, n)
+	for i := range steps {
+		steps[i] = store.StepInfo{Name: string(rune('a' + i)), JobName: string(rune('a' + i)), Scheduled: true}
+		status[i].State = state.Initialized
+	}
+	return newMachine(steps, status, store.Settings{Attempts: 1}, state.StudyRunning, 2)
+}
+
+// The steps of a bundle share its job id: each counts for the throttle,
+// the bundle is watched until its last step ends, a step it never started
+// goes back to the ready queue with no attempt spent, and a new machine
+// (a conductor started over) watches the bundle's steps again.
+func TestMachineBundles(t *testing.T) {
+	t.Parallel()
+	m := fan(3)
+	m.recover(noAdopt)
+	group := []int32{0, 1, 2}
+	m.markBundle(group, func([]int32) string { return "bundle-x" })
+	for _, i := range group {
+		if st := m.status[i]; !st.Submitting || st.Bundle != "bundle-x" || st.Token != 1 {
+			t.Fatalf("step %d after markBundle: %+v", i, st)
+		}
+		m.inFlight(i, "7", time.Now())
+	}
+	if m.inFlightSteps() != 3 || len(m.bundles) != 1 || len(m.schedJobs) != 0 || !m.schedInFlight() {
+		t.Fatalf("%d steps in flight, bundles %v, jobs %v", m.inFlightSteps(), m.bundles, m.schedJobs)
+	}
+
+	again := newMachine(m.steps, slices.Clone(m.status), m.settings, state.StudyRunning, 2)
+	again.recover(noAdopt)
+	if !slices.Equal(again.bundles["7"], group) || again.bundled != 3 {
+		t.Errorf("after recovery: bundles %v, %d bundled", again.bundles, again.bundled)
+	}
+
+	m.apply(0, done(state.Finished, 0))
+	m.unstarted(2, "its bundle ended before it started")
+	if m.inFlightSteps() != 1 || !slices.Equal(m.bundles["7"], []int32{1}) {
+		t.Errorf("bundles %v, %d in flight", m.bundles, m.inFlightSteps())
+	}
+	if st := m.status[2]; st.State != state.Initialized || st.JobID != "" || st.Bundle != "" || st.Attempts != 0 || !m.queued[2] {
+		t.Errorf("unstarted step: %+v, queued %v", st, m.queued[2])
+	}
+	m.apply(1, done(state.Failed, 1))
+	if len(m.bundles) != 0 || m.bundled != 0 || m.schedInFlight() {
+		t.Errorf("bundles %v, %d bundled after the last step ended", m.bundles, m.bundled)
+	}
+	if got := states(m); got != "FINISHED FAILED INITIALIZED" {
+		t.Errorf("states %s", got)
+	}
+}

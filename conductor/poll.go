@@ -40,12 +40,19 @@ func (e *engine) apply(i int32, s adapters.Status) {
 // if its script recorded how (see adapters.Records); only a job missing
 // Tunables.MissLimit polls in a row, with no record, is NOTFOUND.
 func (e *engine) poll(ctx context.Context) {
-	ids := mapKeys(e.m.schedJobs)
+	ids := append(mapKeys(e.m.schedJobs), bundleIDs(e.m.bundles)...)
 	res, unknown, ok := e.sched.query(ctx, ids)
 	if !ok {
 		return
 	}
 	for _, id := range ids {
+		if _, ok := e.m.bundles[id]; ok {
+			if !unknown[id] {
+				s, found := res[id]
+				e.pollBundle(id, s, found)
+			}
+			continue
+		}
 		i, ok := e.m.schedJobs[id]
 		if !ok || unknown[id] {
 			continue
@@ -92,27 +99,41 @@ func (e *engine) resolveLimbo(ctx context.Context) {
 		return // backed off: the scheduler is asked again later
 	}
 	for i := range e.m.limbo {
-		id, ok := found[e.m.steps[i].JobName]
+		id, ok := found[i]
 		if ok {
-			e.logf("%s: found job %s, submitted before the answer was lost", e.m.steps[i].Name, id)
+			e.logf("%s: found job %s (%s), submitted before the answer was lost", e.m.steps[i].Name, id, e.findJob(i).Name)
 		}
 		e.m.settle(i, id)
 	}
 }
 
-// findJobs asks the scheduler for jobs of the given steps submitted since
-// they were marked: job name -> id.
-func (e *engine) findJobs(ctx context.Context, steps []int32) (map[string]string, error) {
+// findJobs asks the scheduler for the jobs of the given steps (their own,
+// or their bundles') submitted since they were marked: step -> job id.
+func (e *engine) findJobs(ctx context.Context, steps []int32) (map[int32]string, error) {
 	if len(steps) == 0 {
 		return nil, nil
 	}
 	jobs := make([]*adapters.Job, 0, len(steps))
+	seen := map[string]bool{}
 	since := time.Now()
 	for _, i := range steps {
-		jobs = append(jobs, e.job(i))
+		if j := e.findJob(i); !seen[j.Name] {
+			seen[j.Name] = true
+			jobs = append(jobs, j)
+		}
 		since = minTime(since, e.m.status[i].MarkedAt)
 	}
-	return e.sched.find(ctx, jobs, since)
+	byName, err := e.sched.find(ctx, jobs, since)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[int32]string, len(byName))
+	for _, i := range steps {
+		if id, ok := byName[e.findJob(i).Name]; ok {
+			found[i] = id
+		}
+	}
+	return found, nil
 }
 
 func minTime(a, b time.Time) time.Time {

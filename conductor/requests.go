@@ -56,7 +56,7 @@ func (e *engine) cancel() {
 	e.cancelling = true
 	e.resolveLimbo(context.Background()) // a job it finds is cancelled below
 	cancelJobs(e.local, mapKeys(e.m.localJobs), e.t.CommandLimit, e.logf)
-	e.sched.cancel(mapKeys(e.m.schedJobs))
+	e.sched.cancel(append(mapKeys(e.m.schedJobs), bundleIDs(e.m.bundles)...))
 	e.m.cancel()
 }
 

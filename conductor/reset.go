@@ -3,6 +3,7 @@ package conductor
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Reset prepares a stopped study to run again and returns how many steps
@@ -68,9 +69,11 @@ func (e *engine) settleMarks() error {
 	}
 	var ids []string
 	for _, i := range marked {
-		if id, ok := found[e.m.steps[i].JobName]; ok {
+		if id, ok := found[i]; ok {
 			e.logf("%s: found job %s, submitted while the study was cancelled; cancelling it", e.m.steps[i].Name, id)
-			ids = append(ids, id)
+			if !slices.Contains(ids, id) { // the steps of a bundle share its job
+				ids = append(ids, id)
+			}
 		}
 		e.m.unmark(i)
 	}

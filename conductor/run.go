@@ -46,9 +46,9 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			checkRequests = false
 		}
 		e.collectLocal()
-		if (len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0) && e.sched.due() {
+		if (e.m.schedInFlight() || len(e.m.limbo) > 0) && e.sched.due() {
 			e.resolveLimbo(ctx)
-			if len(e.m.schedJobs) > 0 {
+			if e.m.schedInFlight() {
 				e.poll(ctx)
 			}
 		}
@@ -61,7 +61,7 @@ func (e *engine) run(ctx context.Context) (state.Study, error) {
 			return e.m.study, err
 		}
 		wait := time.Hour
-		if len(e.m.schedJobs) > 0 || len(e.m.limbo) > 0 || e.sched.down && len(e.m.readySched) > 0 {
+		if e.m.schedInFlight() || len(e.m.limbo) > 0 || e.sched.down && len(e.m.readySched) > 0 {
 			wait = max(time.Until(e.sched.next), time.Millisecond)
 		}
 		if len(e.m.readySched) > 0 && !e.sched.limitUntil.IsZero() {

@@ -24,6 +24,7 @@ func (e *engine) submit(ctx context.Context) {
 		if arr := e.arrays(); arr != nil && len(e.m.readySched) > 0 && e.arrayed(e.m.readySched[0]) {
 			ahead = max(ahead, arr.MaxArray())
 		}
+		ahead = max(ahead, e.m.settings.Bundle)
 		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, ahead)
 	case e.sched.due():
 		e.m.readySched = e.submitQueue(ctx, e.m.readySched, deadline, 1)
@@ -33,7 +34,8 @@ func (e *engine) submit(ctx context.Context) {
 
 // submitQueue submits from the front of q. Steps are first marked
 // Submitting, up to ahead of them in one transaction (see
-// store.StepStatus.Submitting); only marked steps are submitted.
+// store.StepStatus.Submitting), those to go in one bundle with its name;
+// only marked steps are submitted.
 func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time, ahead int) []int32 {
 	for len(q) > 0 && !e.m.submittable(q[0]) {
 		e.m.queued[q[0]] = false
@@ -43,7 +45,21 @@ func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time,
 		return q
 	}
 	marked := false
+	t := e.m.settings.Throttle
+	room := len(q) + ahead // the throttle's room, in steps
+	if t > 0 {
+		room = t - e.m.inFlightSteps()
+	}
 	for k := 0; k < len(q) && k < ahead; k++ {
+		if t > 1 && room-k < 2 && e.bundleSize(q[k]) > 1 {
+			break // no room for a bundle now: wait for it rather than submit the step alone
+		}
+		if g := e.bundleGroup(q[k:], room-k); g != nil {
+			e.m.markBundle(g, e.bundleName)
+			marked = true
+			k += len(g) - 1
+			continue
+		}
 		marked = e.m.mark(q[k]) || marked
 	}
 	if marked {
@@ -60,6 +76,16 @@ func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time,
 		}
 		if !e.m.status[i].Submitting || !e.room(e.m.steps[i].Scheduled) || time.Now().After(deadline) || ctx.Err() != nil {
 			break
+		}
+		if e.m.status[i].Bundle != "" {
+			k, ok := e.submitBundle(ctx, q[n:])
+			submitted += k
+			if !ok {
+				n += k
+				break
+			}
+			n += k - 1
+			continue
 		}
 		if group := e.arrayGroup(q[n:], ahead-submitted); len(group) > 1 {
 			k, ok := e.submitArray(ctx, group)
@@ -85,7 +111,7 @@ func (e *engine) submitQueue(ctx context.Context, q []int32, deadline time.Time,
 
 // room reports whether the throttle allows one more job of the kind.
 func (e *engine) room(scheduled bool) bool {
-	if t := e.m.settings.Throttle; t > 0 && len(e.m.localJobs)+len(e.m.schedJobs) >= t {
+	if t := e.m.settings.Throttle; t > 0 && e.m.inFlightSteps() >= t {
 		return false
 	}
 	return scheduled || len(e.m.localJobs) < e.localCap()
@@ -159,21 +185,11 @@ func (e *engine) arrays() adapters.ArraySubmitter {
 
 // arrayed reports whether step i goes to the scheduler in job arrays
 // (where it has them): with maestro run --array (Settings.Array) every
-// scheduled step does, else those whose spec asks (store.StepInfo.Array).
+// scheduled step does; with neither --array nor --bundle, those whose
+// spec asks (store.StepInfo.Array).
 func (e *engine) arrayed(i int32) bool {
 	info := &e.m.steps[i]
-	return info.Scheduled && (e.m.settings.Array || info.Array)
-}
-
-// bundleSize is how many expansions of step i its spec asks to go in one
-// job (store.StepInfo.Bundle); 0 or 1 is a job per step. maestro run
-// --array overrides it.
-func (e *engine) bundleSize(i int32) int {
-	info := &e.m.steps[i]
-	if !info.Scheduled || e.m.settings.Array {
-		return 0
-	}
-	return info.Bundle
+	return info.Scheduled && (e.m.settings.Array || e.m.settings.Bundle == 0 && info.Array)
 }
 
 // arrayGroup returns the steps at the front of q that go to the scheduler
@@ -187,7 +203,7 @@ func (e *engine) arrayGroup(q []int32, limit int) []int32 {
 	}
 	limit = min(limit, arr.MaxArray())
 	if t := e.m.settings.Throttle; t > 0 {
-		limit = min(limit, t-len(e.m.localJobs)-len(e.m.schedJobs))
+		limit = min(limit, t-e.m.inFlightSteps())
 	}
 	step := e.m.steps[q[0]].Step
 	n := 0

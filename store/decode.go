@@ -187,29 +187,37 @@ func (p *scanner) step(si *StepInfo) bool {
 		case "bundle":
 			si.Bundle = p.integer()
 		case "params":
-			si.Params = nil
-			p.array(func() {
-				var kv KV
-				if p.object(func(key string) {
-					switch key {
-					case "Key":
-						kv.Key = p.str()
-					case "Value":
-						kv.Value = p.str()
-					default:
-						p.bad = true
-					}
-				}) {
-					si.Params = append(si.Params, kv)
-				}
-			})
+			si.Params = p.kvs()
 		case "parents":
 			si.Parents = nil
 			p.array(func() { si.Parents = append(si.Parents, int32(p.integer())) })
+		case "resources":
+			si.Resources = p.kvs()
 		default:
 			p.bad = true
 		}
 	}))
+}
+
+// kvs reads a list of KVs.
+func (p *scanner) kvs() []KV {
+	var out []KV
+	p.array(func() {
+		var kv KV
+		if p.object(func(key string) {
+			switch key {
+			case "Key":
+				kv.Key = p.str()
+			case "Value":
+				kv.Value = p.str()
+			default:
+				p.bad = true
+			}
+		}) {
+			out = append(out, kv)
+		}
+	})
+	return out
 }
 
 func (p *scanner) status(st *StepStatus) bool {
@@ -242,6 +250,8 @@ func (p *scanner) status(st *StepStatus) bool {
 			st.Token = p.integer()
 		case "marked_at":
 			st.MarkedAt = p.time()
+		case "bundle":
+			st.Bundle = p.str()
 		default:
 			p.bad = true
 		}

@@ -72,6 +72,7 @@ func TestDecodeMatchesUnmarshal(t *testing.T) {
 			Array: r.Intn(2) == 0, Bundle: r.Intn(3) * r.Intn(100)}
 		for n := r.Intn(3); n > 0; n-- {
 			si.Params = append(si.Params, KV{randText(r), randText(r)})
+			si.Resources = append(si.Resources, KV{randText(r), randText(r)})
 		}
 		for n := r.Intn(3); n > 0; n-- {
 			si.Parents = append(si.Parents, int32(r.Intn(1<<20)))
@@ -83,7 +84,7 @@ func TestDecodeMatchesUnmarshal(t *testing.T) {
 		sameAs(t, data, decodeStep)
 		st := StepStatus{State: state.All[r.Intn(len(state.All))], JobID: randText(r), Submitted: randTime(r), Started: randTime(r),
 			Ended: randTime(r), Restarts: r.Intn(3), Attempts: r.Intn(3), HWRetries: r.Intn(2), Reason: randText(r),
-			Submitting: r.Intn(2) == 0, Token: r.Intn(5), MarkedAt: randTime(r)}
+			Submitting: r.Intn(2) == 0, Token: r.Intn(5), MarkedAt: randTime(r), Bundle: randText(r)}
 		if r.Intn(2) == 0 {
 			code := r.Intn(300) - 10
 			st.ExitCode = &code

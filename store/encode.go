@@ -40,20 +40,7 @@ func appendStepJSON(b []byte, si *StepInfo) []byte {
 		b = append(b, `,"array":true`...)
 	}
 	b = appendJSONInt(b, "bundle", si.Bundle)
-	if len(si.Params) > 0 {
-		b = append(b, `,"params":[`...)
-		for k, kv := range si.Params {
-			if k > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, '{', "Key")
-			b = appendJSONString(b, kv.Key)
-			b = appendKey(b, ',', "Value")
-			b = appendJSONString(b, kv.Value)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendKVs(b, "params", si.Params)
 	if len(si.Parents) > 0 {
 		b = append(b, `,"parents":[`...)
 		for k, p := range si.Parents {
@@ -64,7 +51,28 @@ func appendStepJSON(b []byte, si *StepInfo) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = appendKVs(b, "resources", si.Resources)
 	return append(b, '}')
+}
+
+// appendKVs appends a list of KVs that omitempty leaves out when empty.
+func appendKVs(b []byte, key string, kvs []KV) []byte {
+	if len(kvs) == 0 {
+		return b
+	}
+	b = appendKey(b, ',', key)
+	b = append(b, '[')
+	for k, kv := range kvs {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, '{', "Key")
+		b = appendJSONString(b, kv.Key)
+		b = appendKey(b, ',', "Value")
+		b = appendJSONString(b, kv.Value)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 // statusEncodable reports whether json.Marshal can write st: it refuses
@@ -105,6 +113,10 @@ func appendStatusJSON(b []byte, st *StepStatus) []byte {
 	}
 	b = appendJSONInt(b, "token", st.Token)
 	b = appendJSONTime(b, "marked_at", st.MarkedAt)
+	if st.Bundle != "" {
+		b = appendKey(b, ',', "bundle")
+		b = appendJSONString(b, st.Bundle)
+	}
 	return append(b, '}')
 }
 

@@ -117,6 +117,10 @@ type Settings struct {
 	// Array submits the expansions of a step that are ready together as
 	// job arrays, where the scheduler has them (maestro run --array).
 	Array bool `json:"array,omitempty"`
+	// Bundle runs up to this many ready scheduled steps that ask for the
+	// same resources in one scheduler job (maestro run --bundle K); 0 or 1:
+	// one job per step.
+	Bundle int `json:"bundle,omitempty"`
 }
 
 // Conductor identifies the conductor process driving the study.
@@ -145,6 +149,10 @@ type StepInfo struct {
 	Bundle    int     `json:"bundle,omitempty"` // the step asks for bundles of this many steps (see below)
 	Params    []KV    `json:"params,omitempty"`
 	Parents   []int32 `json:"parents,omitempty"`
+	// Resources are the scheduler resources of a step that may be bundled
+	// (its run keys, by their spec names, those set only), so that the
+	// conductor can group steps and write a bundle's header.
+	Resources []KV `json:"resources,omitempty"`
 }
 
 // StepStatus is the changing state of one expanded step.
@@ -166,6 +174,10 @@ type StepStatus struct {
 	Submitting bool      `json:"submitting,omitempty"`
 	Token      int       `json:"token,omitempty"`
 	MarkedAt   time.Time `json:"marked_at,omitzero"`
+	// Bundle is the job name of the bundle the step is submitted in
+	// (maestro run --bundle), recorded with its mark: a conductor that
+	// died submitting it looks for that job.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // Store is a study's database. It holds no open file between calls.

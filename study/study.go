@@ -57,6 +57,7 @@ type Study struct {
 type rendered struct {
 	walltime                   string
 	scheduled, nested, restart bool
+	resources                  []store.KV // kept for a step that may be bundled (Settings.Bundle)
 }
 
 // Dir returns where the study goes: -o exactly, else
@@ -149,6 +150,9 @@ func (st *Study) render() error {
 		launcher[i] = !r.scheduled && (adapters.HasLauncher(step.Run.Cmd) || adapters.HasLauncher(step.Run.Restart))
 		if !r.scheduled { // adapters.Render has nothing to refuse in a local script
 			return nil
+		}
+		if st.Opt.Settings.Bundle > 1 {
+			r.resources = adapters.StoreResources(&step.Run)
 		}
 		if err := st.renderNode(i, step, func(bool, []byte) error { return nil }); err != nil {
 			return renderError(step, err)

@@ -391,7 +391,7 @@ func (st *Study) prepareState(root string) (*store.Draft, error) {
 		if r.restart {
 			info.Restart = st.scriptPath(root, n, true)
 		}
-		info.Scheduled, info.Walltime, info.Nested = r.scheduled, r.walltime, r.nested
+		info.Scheduled, info.Walltime, info.Nested, info.Resources = r.scheduled, r.walltime, r.nested, r.resources
 		if g, ok := groups[n.StepName]; ok && r.scheduled {
 			info.Array, info.Bundle = g.Array, g.Bundle
 		}
