@@ -41,7 +41,7 @@ dist:
 test: lint unit fuzz
 
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 fuzz:
 	$(GO) test ./spec -run '^$$' -fuzz FuzzLoadSpec -fuzztime $(FUZZTIME)
