@@ -19,72 +19,79 @@ import (
 	"sync"
 )
 
+// minHeap is the runtime's heap minimum at GOGC=100.
+const minHeap = 4 << 20
+
+// paced is the pacing in force. GOGC belongs to the whole process, so
+// Sets that overlap (tests run commands side by side) share one: the
+// largest budget of them paces, and the last restore puts back the GOGC
+// from before the first.
+var paced struct {
+	sync.Mutex
+	n      int    // Sets not yet restored
+	budget uint64 // the largest of their budgets
+	prev   int    // GOGC before the first
+	gen    int    // counts the times pacing stopped: older finalizers do nothing
+	live   []metrics.Sample
+}
+
 // Set paces the collector for a heap of budget bytes until the returned
-// function is called, which restores the previous GOGC. It does nothing
-// (and its function nothing) for a budget of 0, or when the environment
-// sets GOGC or GOMEMLIMIT: the user's choice wins.
+// function is called (more calls do nothing), which restores the previous
+// GOGC. It does nothing for a budget of 0, or when the environment sets
+// GOGC or GOMEMLIMIT: the user's choice wins.
 func Set(budget uint64) (restore func()) {
 	if budget == 0 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	p := &pacer{budget: budget, live: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
-	p.mu.Lock()
-	p.prev = debug.SetGCPercent(p.percent())
-	p.mu.Unlock()
-	p.arm()
-	return p.stop
+	paced.Lock()
+	defer paced.Unlock()
+	paced.budget = max(paced.budget, budget)
+	if paced.n == 0 {
+		paced.budget = budget
+		paced.live = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		paced.prev = debug.SetGCPercent(percent())
+		arm(paced.gen)
+	} else {
+		debug.SetGCPercent(percent())
+	}
+	paced.n++
+	return sync.OnceFunc(func() {
+		paced.Lock()
+		defer paced.Unlock()
+		if paced.n--; paced.n == 0 {
+			debug.SetGCPercent(paced.prev)
+			paced.gen++
+		}
+	})
 }
 
-// minHeap is the runtime's heap minimum at GOGC=100.
-const minHeap = 4 << 20
-
-// pacer sets GOGC after each collection, from a finalizer on an object
-// that each collection frees and that is made again each time.
-type pacer struct {
-	budget uint64
-	mu     sync.Mutex // held while GOGC is changed
-	prev   int        // GOGC before Set
-	done   bool
-	live   []metrics.Sample
-}
-
-// cycle is a collectable object whose finalizer tells p a collection
+// cycle is a collectable object whose finalizer tells that a collection
 // ended (it holds a pointer, so that it is never one of the tiny objects
 // the runtime packs together and frees as one).
-type cycle struct{ p *pacer }
+type cycle struct{ gen *int }
 
-func (p *pacer) arm() {
-	runtime.SetFinalizer(&cycle{p}, func(c *cycle) { c.p.collected() })
-}
-
-func (p *pacer) collected() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done {
-		return
-	}
-	debug.SetGCPercent(p.percent())
-	p.arm()
+// arm makes a cycle whose finalizer sets GOGC and arms the next, as long
+// as the pacing of generation gen is in force.
+func arm(gen int) {
+	runtime.SetFinalizer(&cycle{&gen}, func(c *cycle) {
+		paced.Lock()
+		defer paced.Unlock()
+		if paced.n > 0 && paced.gen == *c.gen {
+			debug.SetGCPercent(percent())
+			arm(*c.gen)
+		}
+	})
 }
 
 // percent is the GOGC that lets the heap grow from its live size (as of
 // the last collection) to the budget. Before the first collection, and
 // while the live heap is under 4 MiB, the runtime's heap minimum (4 MiB
 // at GOGC=100, scaled with GOGC) sets the goal instead.
-func (p *pacer) percent() int {
-	metrics.Read(p.live)
-	live := max(p.live[0].Value.Uint64(), minHeap)
-	if 2*live >= p.budget {
+func percent() int {
+	metrics.Read(paced.live)
+	live := max(paced.live[0].Value.Uint64(), minHeap)
+	if 2*live >= paced.budget {
 		return 100
 	}
-	return int(min(100*(p.budget-live)/live, 1<<20))
-}
-
-func (p *pacer) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.done {
-		p.done = true
-		debug.SetGCPercent(p.prev)
-	}
+	return int(min(100*(paced.budget-live)/live, 1<<20))
 }

@@ -82,3 +82,30 @@ func TestSetLeavesTheUsersChoice(t *testing.T) {
 		t.Errorf("a budget of 0: GOGC %d; want it untouched (70)", g)
 	}
 }
+
+func TestOverlappingSetsRestoreOnce(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	prev := debug.SetGCPercent(70)
+	defer debug.SetGCPercent(prev)
+	for _, firstOut := range []bool{true, false} {
+		a := Set(64 << 20)
+		b := Set(256 << 20)
+		if g := gogc(); g < 1000 {
+			t.Fatalf("GOGC %d with two budgets; want far above 100", g)
+		}
+		if firstOut {
+			a()
+		} else {
+			b()
+		}
+		if g := gogc(); g == 70 {
+			t.Fatal("GOGC restored while a Set is still in force")
+		}
+		a()
+		b()
+		if g := gogc(); g != 70 {
+			t.Fatalf("GOGC %d once both are restored; want 70, as before the first", g)
+		}
+	}
+}
