@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/maestro-go/maestro/conductor"
+	"github.com/maestro-go/maestro/gcbudget"
 	"github.com/maestro-go/maestro/pgen"
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/status"
@@ -24,10 +25,20 @@ type runOptions struct {
 	pgen, out                         string
 	pargs                             []string
 	launch                            launchOptions
+
+	// heapBudget is how large the heap may grow between collections
+	// while the study is read and written (gcbudget); 0 leaves the
+	// collector alone.
+	heapBudget uint64
 }
 
+// runHeapBudget is runOptions.heapBudget: a million-step study is written
+// with a live heap of about 350 MiB, within 1 GiB of memory in all
+// (docs/BENCHMARKS.md).
+const runHeapBudget = 768 << 20
+
 func (a *App) runCommand() *cobra.Command {
-	var o runOptions
+	o := runOptions{heapBudget: runHeapBudget}
 	cmd := &cobra.Command{
 		Use:   "run [flags] SPEC",
 		Short: "Write a study from its YAML spec and launch its conductor",
@@ -65,6 +76,8 @@ func (a *App) run(o *runOptions, args []string) error {
 	if err := o.check(); err != nil {
 		return &usageError{err}
 	}
+	restoreGC := gcbudget.Set(o.heapBudget)
+	defer restoreGC()
 	s, err := spec.Load(args[0])
 	if err != nil {
 		return err
@@ -141,6 +154,7 @@ func (a *App) run(o *runOptions, args []string) error {
 	if err := st.Write(a.Environ()); err != nil {
 		return err
 	}
+	restoreGC() // the conductor of -fg paces its own heap
 	if o.dry {
 		fmt.Fprintf(a.Out, "Dry run: %s written to %s\n", status.Steps(len(st.Graph.Nodes)), dir)
 		return nil

@@ -63,7 +63,7 @@ func (n *Node) StepInto(dst *spec.Step) {
 	*c = *sh.step
 	if len(sh.varying) > 0 {
 		x, combo := sh.x, int(n.combo)
-		b := binding{params: x.spec.Params, combo: combo, ownWS: x.g.Workspace(n), workspace: func(ws string) string {
+		b := binding{params: x.spec.Params, combo: combo, dir: x.g.Dir, ownWS: n.Dir, workspace: func(ws string) string {
 			if contains(sh.funnels, ws) {
 				return x.opt.Dir + "/" + SafeName(ws)
 			}

@@ -4,8 +4,11 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/maestro-go/maestro/spec"
 )
@@ -15,6 +18,9 @@ type Options struct {
 	Dir    string             // absolute study directory
 	HashWS bool               // name parameterized workspaces by the md5 of their combination
 	Env    []spec.Replacement // study-level substitutions (spec.Environment)
+	// Workers is how many goroutines expand the combinations of a step;
+	// 0 is as many as there are processors (at most 8).
+	Workers int
 }
 
 // expansion records how one spec step expanded.
@@ -152,72 +158,183 @@ func (x *expander) step(st, sub *spec.Step, ts []template, refs paramRefs, sg *s
 		return nil
 	}
 	exp.comboNode = make([]int32, x.combos)
+	combos, clean := x.comboStrings(usedList)
+	if clean || x.opt.HashWS {
+		x.expandClean(st, exp, combos, usedList, deps)
+		return nil
+	}
+	return x.expandCleaning(st, exp, combos, usedList, deps)
+}
+
+// comboStrings returns the combination string of every combination of
+// the used parameters, and whether each is its own folder name (SafeName
+// changes none), on every worker.
+func (x *expander) comboStrings(usedList []int) (combos []string, clean bool) {
+	params := x.spec.Params
+	combos = make([]string, x.combos)
+	dirty := make([]bool, x.workers())
+	x.parallel(x.combos, func(w, lo, hi int) {
+		var key strings.Builder
+		for i := lo; i < hi; i++ {
+			if len(usedList) == 1 {
+				combos[i] = params[usedList[0]].LabelAt(i)
+			} else {
+				key.Reset()
+				for k, p := range usedList {
+					if k > 0 {
+						key.WriteByte('.')
+					}
+					key.WriteString(params[p].LabelAt(i))
+				}
+				combos[i] = key.String()
+			}
+			if !dirty[w] && SafeName(combos[i]) != combos[i] {
+				dirty[w] = true
+			}
+		}
+	})
+	for _, d := range dirty {
+		if d {
+			return combos, false
+		}
+	}
+	return combos, true
+}
+
+// expandClean adds the nodes of a step whose combinations need no
+// cleaning to be folder names (or are named by their hash), which cannot
+// clash: the combinations are told apart on every worker (each keeps the
+// combinations of one share of the hashes), and the nodes are made on
+// every worker.
+func (x *expander) expandClean(st *spec.Step, exp *expansion, combos []string, usedList []int, d deps) {
+	workers := x.workers()
+	seed := maphash.MakeSeed()
+	first := make([]int32, len(combos)) // the first combination with the same string
+	x.parallel(workers, func(w, _, _ int) {
+		seen := make(map[string]int32, len(combos)/workers+1)
+		for i, c := range combos {
+			if workers > 1 && int(maphash.String(seed, c)%uint64(workers)) != w {
+				continue
+			}
+			if j, dup := seen[c]; dup {
+				first[i] = j
+			} else {
+				seen[c] = int32(i)
+				first[i] = int32(i)
+			}
+		}
+	})
+	var uniq []int32 // the combinations that make nodes
+	base := int32(len(x.g.Nodes))
+	for i, f := range first {
+		if int(f) == i {
+			exp.comboNode[i] = base + int32(len(uniq))
+			uniq = append(uniq, int32(i))
+		} else {
+			exp.comboNode[i] = exp.comboNode[f]
+		}
+	}
+	// Nodes and their parameters are allocated in slabs: a million small
+	// allocations cost more than the nodes' own work.
+	nodes := make([]Node, len(uniq))
+	kvs := make([]spec.KV, len(usedList)*len(uniq))
+	folder := SafeName(st.Name)
+	x.parallel(len(uniq), func(_, lo, hi int) {
+		for u := lo; u < hi; u++ {
+			i := int(uniq[u])
+			leaf := combos[i]
+			if x.opt.HashWS {
+				sum := md5.Sum([]byte(leaf))
+				leaf = hex.EncodeToString(sum[:])
+			}
+			x.fill(&nodes[u], st, folder, combos[i], leaf, i, kvs[u*len(usedList):(u+1)*len(usedList)], exp.used)
+		}
+	})
+	for u := range nodes {
+		x.add(exp, &nodes[u], int(uniq[u]), d)
+	}
+}
+
+// expandCleaning adds the nodes of a step some of whose combinations
+// SafeName changes, in order, refusing two that would share a folder.
+func (x *expander) expandCleaning(st *spec.Step, exp *expansion, combos []string, usedList []int, d deps) error {
 	seen := make(map[string]int32, x.combos)
 	cleaned := map[string]string{} // folder -> combination, where SafeName changed it
 	folder := SafeName(st.Name)
-	// Nodes and their parameters are allocated in slabs: a million small
-	// allocations cost more than the nodes' own work.
 	var nodes []Node
 	var kvs []spec.KV
-	var key strings.Builder
-	for i := 0; i < x.combos; i++ {
-		var combo string
-		if len(usedList) == 1 {
-			combo = params[usedList[0]].LabelAt(i)
-		} else {
-			key.Reset()
-			for k, p := range usedList {
-				if k > 0 {
-					key.WriteByte('.')
-				}
-				key.WriteString(params[p].LabelAt(i))
-			}
-			combo = key.String()
-		}
+	for i, combo := range combos {
 		if idx, dup := seen[combo]; dup {
 			exp.comboNode[i] = idx
 			continue
 		}
 		leaf := SafeName(combo)
-		if !x.opt.HashWS {
-			if other, clash := cleaned[leaf]; clash || leaf != combo && seenKey(seen, leaf) {
-				if !clash {
-					other = leaf
-				}
-				return &spec.Error{Pos: st.Pos, Msg: fmt.Sprintf(
-					"Step '%s': the combinations '%s' and '%s' would share the workspace folder '%s'; use --hashws or change the labels.", st.Name, other, combo, leaf)}
+		if other, clash := cleaned[leaf]; clash || leaf != combo && seenKey(seen, leaf) {
+			if !clash {
+				other = leaf
 			}
-			if leaf != combo {
-				cleaned[leaf] = combo
-			}
-		} else {
-			sum := md5.Sum([]byte(combo))
-			leaf = hex.EncodeToString(sum[:])
+			return &spec.Error{Pos: st.Pos, Msg: fmt.Sprintf(
+				"Step '%s': the combinations '%s' and '%s' would share the workspace folder '%s'; use --hashws or change the labels.", st.Name, other, combo, leaf)}
 		}
-		// The name and the folder share one allocation.
-		both := st.Name + "_" + combo + folder + "/" + leaf
-		name := both[:len(st.Name)+1+len(combo)]
+		if leaf != combo {
+			cleaned[leaf] = combo
+		}
 		if len(nodes) == 0 {
 			nodes = make([]Node, min(x.combos-i, 4096))
 			kvs = make([]spec.KV, len(usedList)*len(nodes))
 		}
 		n := &nodes[0]
 		nodes = nodes[1:]
-		*n = Node{Name: name, StepName: st.Name, Combo: name[len(st.Name)+1:], Dir: both[len(name):], Script: SafeName(name)}
-		if x.opt.HashWS {
-			n.Script = leaf
-		}
-		n.Params, kvs = kvs[:0:len(usedList)], kvs[len(usedList):]
-		for p := range params {
-			if exp.used[p] {
-				n.Params = append(n.Params, spec.KV{Key: params[p].Name, Value: params[p].Values[i]})
-			}
-		}
+		x.fill(n, st, folder, combo, leaf, i, kvs[:len(usedList)], exp.used)
+		kvs = kvs[len(usedList):]
 		seen[combo] = int32(len(x.g.Nodes))
 		exp.comboNode[i] = int32(len(x.g.Nodes))
-		x.add(exp, n, i, deps)
+		x.add(exp, n, i, d)
 	}
 	return nil
+}
+
+// fill makes n the node of combination i of step st, named by combo, in
+// the folder leaf of the step's folder, with the values of the used
+// parameters in kvs (room for them).
+func (x *expander) fill(n *Node, st *spec.Step, folder, combo, leaf string, i int, kvs []spec.KV, used []bool) {
+	// The name and the folder share one allocation.
+	both := st.Name + "_" + combo + folder + "/" + leaf
+	name := both[:len(st.Name)+1+len(combo)]
+	*n = Node{Name: name, StepName: st.Name, Combo: name[len(st.Name)+1:], Dir: both[len(name):], Script: SafeName(name)}
+	if x.opt.HashWS {
+		n.Script = leaf
+	}
+	n.Params = kvs[:0]
+	for p, param := range x.spec.Params {
+		if used[p] {
+			n.Params = append(n.Params, spec.KV{Key: param.Name, Value: param.Values[i]})
+		}
+	}
+}
+
+// workers is how many goroutines expand a step: Options.Workers, or as
+// many as there are processors (at most 8).
+func (x *expander) workers() int {
+	if x.opt.Workers > 0 {
+		return x.opt.Workers
+	}
+	return min(runtime.GOMAXPROCS(0), 8)
+}
+
+// parallel splits [0, n) into one contiguous share per worker and runs
+// fn(worker, lo, hi) for each on its own goroutine.
+func (x *expander) parallel(n int, fn func(w, lo, hi int)) {
+	workers := x.workers()
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer wg.Done()
+			fn(w, n*w/workers, n*(w+1)/workers)
+		}()
+	}
+	wg.Wait()
 }
 
 type deps struct{ plain, funnels []string }

@@ -3,10 +3,13 @@ package dag
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"flag"
 	"fmt"
+	"math/rand"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/maestro-go/maestro/spec"
 )
@@ -231,5 +234,65 @@ func TestExpandWarnsOfUnknownTokens(t *testing.T) {
 	want := "t.yaml:4:47: step 'a' uses $(SIZ), which is no variable, label, dependency, parameter or built-in token; it is left as written for the shell. Did you mean 'SIZE'?"
 	if len(g.Warnings) != 1 || g.Warnings[0] != want {
 		t.Fatalf("warnings %q, want %q", g.Warnings, want)
+	}
+}
+
+var expandSeed = flag.Int64("expand.seed", 0, "seed of TestExpandWorkersAgree (0: from the clock)")
+
+// TestExpandWorkersAgree expands random studies (repeated values, several
+// parameters, with and without --hashws) on one worker and on several:
+// the graphs must be the same, node for node.
+func TestExpandWorkersAgree(t *testing.T) {
+	seed := *expandSeed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	t.Logf("seed %d (replay with -expand.seed=%d)", seed, seed)
+	rng := rand.New(rand.NewSource(seed))
+	for round := 0; round < 20; round++ {
+		n := 1 + rng.Intn(3000)
+		var a, b, c strings.Builder
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				a.WriteString(", ")
+				b.WriteString(", ")
+				c.WriteString(", ")
+			}
+			fmt.Fprint(&a, rng.Intn(2*n))
+			fmt.Fprint(&b, rng.Intn(7))
+			fmt.Fprintf(&c, "%q", []string{"x", "y z", "w/v"}[rng.Intn(3)])
+		}
+		study := fmt.Sprintf(`
+  - {name: a, description: a, run: {cmd: echo $(A)}}
+  - {name: b, description: b, run: {cmd: echo $(B) $(A), depends: [a]}}
+  - {name: c, description: c, run: {cmd: echo $(C), depends: [b_*]}}
+  - {name: f, description: f, run: {cmd: ls $(b.workspace), depends: [b_*]}}
+global.parameters:
+    A: {values: [%s], label: A.%%%%}
+    B: {values: [%s], label: B.%%%%}
+    C: {values: [%s], label: C.%%%%}
+`, a.String(), b.String(), c.String())
+		hash := rng.Intn(2) == 0
+		s, err := spec.Parse([]byte("description: {name: t, description: t}\nstudy:\n"+study), "t.yaml")
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		var want string
+		for _, workers := range []int{1, 2, 3, 8} {
+			g, err := Expand(s, Options{Dir: "/s", HashWS: hash, Env: s.Environment("/s", nil), Workers: workers})
+			if err != nil {
+				t.Fatalf("round %d, %d workers: %v", round, workers, err)
+			}
+			var got strings.Builder
+			got.WriteString(describe(g))
+			for _, n := range g.Nodes {
+				fmt.Fprintf(&got, "\n%s %s %s %v %s", n.Name, n.Script, n.Combo, n.Params, n.Step().Run.Cmd)
+			}
+			if workers == 1 {
+				want = got.String()
+			} else if got.String() != want {
+				t.Fatalf("round %d (%d values, hashws %v): %d workers expand otherwise than one", round, n, hash, workers)
+			}
+		}
 	}
 }

@@ -28,7 +28,7 @@ func FuzzTemplate(f *testing.F) {
 		}
 		refs := newParamRefs(params)
 		tm := compile(text, refs, true)
-		b := &binding{params: params, combo: 1, ownWS: "/study/ws", workspace: func(s string) string { return "/study/" + s }}
+		b := &binding{params: params, combo: 1, dir: "/study", ownWS: "ws", workspace: func(s string) string { return "/study/" + s }}
 		out := tm.render(b)
 		if tm.static && out != text {
 			t.Fatalf("static text changed: %q -> %q", text, out)

@@ -103,7 +103,8 @@ func (t *template) workspaces() []string {
 type binding struct {
 	params    []*spec.Param
 	combo     int
-	ownWS     string
+	dir       string // the study directory, and the node's workspace in it:
+	ownWS     string // $(WORKSPACE) is dir/ownWS, made only where it is used
 	workspace func(step string) string
 }
 
@@ -126,7 +127,7 @@ func (t *template) render(b *binding) string {
 		case segParamName:
 			buf = append(buf, b.params[s.ref].NameText()...)
 		case segOwnWS:
-			buf = append(buf, b.ownWS...)
+			buf = append(append(append(buf, b.dir...), '/'), b.ownWS...)
 		case segWorkspace:
 			buf = append(buf, b.workspace(s.text)...)
 		}

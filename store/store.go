@@ -333,15 +333,18 @@ func Prepare(dir string, info *StudyInfo, settings Settings, st state.Study, n i
 		}
 		return tx.SetStudyState(st)
 	})
-	var enc recordEncoder
+	var (
+		enc recordEncoder
+		si  StepInfo
+		ss  StepStatus
+	)
 	for lo := 0; lo < n && err == nil; lo += draftBatch {
 		err = db.Update(func(btx *bolt.Tx) error {
 			sb, stb := btx.Bucket(bucketSteps), btx.Bucket(bucketStatus)
 			sb.FillPercent, stb.FillPercent = 1, 1 // keys only ever grow: pack pages full
 			enc.reset()
 			for i := lo; i < min(n, lo+draftBatch); i++ {
-				var si StepInfo
-				var ss StepStatus
+				si, ss = StepInfo{}, StepStatus{}
 				record(i, &si, &ss)
 				k := enc.key(i)
 				if err := sb.Put(k, enc.keep(appendStepJSON(enc.buf[:0], &si))); err != nil {
@@ -386,22 +389,35 @@ func (d *Draft) Discard() { os.Remove(d.tmp) }
 
 // recordEncoder encodes the records of one transaction into chunks of
 // memory that live as long as the transaction: bbolt keeps the keys and
-// values it is given, uncopied, until it commits.
+// values it is given, uncopied, until it commits, and holds none of them
+// after, so the next transaction reuses the chunks.
 type recordEncoder struct {
-	buf   []byte // where each record is encoded before it is kept
-	chunk []byte
+	buf    []byte   // where each record is encoded before it is kept
+	chunks [][]byte // every chunk; the current one is chunks[cur]
+	cur    int
 }
 
-func (e *recordEncoder) reset() { e.chunk = nil }
-
-// take returns n bytes of the current chunk.
-func (e *recordEncoder) take(n int) []byte {
-	if cap(e.chunk)-len(e.chunk) < n {
-		e.chunk = make([]byte, 0, max(n, 1<<20))
+// reset makes every chunk free again, for a new transaction.
+func (e *recordEncoder) reset() {
+	for i := range e.chunks {
+		e.chunks[i] = e.chunks[i][:0]
 	}
-	lo := len(e.chunk)
-	e.chunk = e.chunk[:lo+n]
-	return e.chunk[lo : lo+n : lo+n]
+	e.cur = 0
+}
+
+// take returns n bytes of the current chunk, moving on to the next (made
+// if need be) when it is full.
+func (e *recordEncoder) take(n int) []byte {
+	for e.cur < len(e.chunks) && cap(e.chunks[e.cur])-len(e.chunks[e.cur]) < n {
+		e.cur++
+	}
+	if e.cur == len(e.chunks) {
+		e.chunks = append(e.chunks, make([]byte, 0, max(n, 1<<20)))
+	}
+	c := e.chunks[e.cur]
+	lo := len(c)
+	e.chunks[e.cur] = c[:lo+n]
+	return c[lo : lo+n : lo+n]
 }
 
 func (e *recordEncoder) key(i int) []byte {
