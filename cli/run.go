@@ -109,11 +109,11 @@ func (a *App) run(o *runOptions, args []string) error {
 		a.Log.Warnf("%s", w)
 	}
 	yes := o.yes || o.dry
-	replace := st.Exists()
+	replace, err := checkOut(st, args[0], o.pgen)
+	if err != nil {
+		return err
+	}
 	if replace {
-		if err := st.CheckReplace(args[0], o.pgen); err != nil {
-			return err
-		}
 		if o.no || !yes && !a.ask("Output path already exists. Would you like to overwrite it? [yn] ") {
 			fmt.Fprintln(a.Out, "Opting to quit -- not cleaning up old out path.")
 			return nil
@@ -201,6 +201,22 @@ func singleDashLong(args []string, names ...string) []string {
 		}
 	}
 	return out
+}
+
+// checkOut says whether the study's directory exists, and refuses one
+// that may not be replaced (Study.CheckReplace). It looks under the
+// parent's lock, so that a study another run is writing there is seen
+// once it is written, not half-way.
+func checkOut(st *study.Study, inputs ...string) (exists bool, err error) {
+	unlock, err := study.LockParent(st.Dir)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	if !st.Exists() {
+		return false, nil
+	}
+	return true, st.CheckReplace(inputs...)
 }
 
 // removeStudy deletes an existing study the user chose to overwrite,
