@@ -151,7 +151,7 @@ func (st *Study) render() error {
 		if !r.scheduled { // adapters.Render has nothing to refuse in a local script
 			return nil
 		}
-		if st.Opt.Settings.Bundle > 1 {
+		if st.Opt.Settings.Bundle > 1 || st.Spec.Group(step).Bundle > 1 { // what a bundle's header asks for
 			r.resources = adapters.StoreResources(&step.Run)
 		}
 		if err := st.renderNode(i, step, func(bool, []byte) error { return nil }); err != nil {

@@ -552,6 +552,9 @@ func TestWriteGroups(t *testing.T) {
 		if si.Array != want.Array || si.Bundle != want.Bundle {
 			t.Errorf("%s: array %v bundle %d, want %v %d", si.Name, si.Array, si.Bundle, want.Array, want.Bundle)
 		}
+		if bundled := want.Bundle > 1; bundled != (len(si.Resources) > 0) {
+			t.Errorf("%s: resources %v recorded, want them for a bundled step only", si.Name, si.Resources)
+		}
 	}
 	if len(steps) != 10 {
 		t.Errorf("%d steps", len(steps))
