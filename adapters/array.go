@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,35 +30,32 @@ type ArraySubmitter interface {
 	SubmitArray(ctx context.Context, jobs []*Job, parallel int) ([]string, error)
 }
 
-// ArrayTask is one job of an array, as an ArrayIndex keeps it.
-type ArrayTask struct {
-	Name      string `json:"name"`
-	Token     string `json:"token"`
-	Workspace string `json:"workspace"`
-}
-
-// ArrayIndex is what an executor keeps of an array it submits, in the
-// study's StateDir next to the array's driver script, written before the
-// submission: the array's job name and its tasks in index order. Find
-// reads it to learn which array and which task a step's job is.
-type ArrayIndex struct {
-	JobName string      `json:"job_name"`
-	Tasks   []ArrayTask `json:"tasks"`
-}
-
 // ArrayDriver is the driver script of one array: a POSIX sh script
 // (bash, which runs the steps' scripts, would read BASH_ENV for it too)
-// with the scheduler's header lines, which picks its task's row by the
-// index the scheduler gives it (indexVar, counted from base) and runs that
-// step's script in its workspace with its output redirected to the
-// step's files and its exit status recorded as the job idVar names (see
-// exitTrap).
+// with the scheduler's header lines, which reads its task's line of the
+// array's task list by the index the scheduler gives it (IndexVar,
+// counted from Base), keeps the step's earlier output as KeepOutput does,
+// and runs that step's script in its workspace with its output redirected
+// to the step's files and its exit status recorded as the job ID names
+// (see exitTrap). The driver is the same few lines for any number of
+// tasks; the list is one line a task.
+//
+// The driver is written before the array is submitted, the list may be
+// written after (ArrayFiles.WriteTasks), while the scheduler takes the
+// array: a task that starts first waits for the list (ListWait), and
+// runs nothing without it. So an array whose list is never written (its
+// steps' headers differed, the conductor was killed) runs no step, and
+// Find, which reads the lists, finds none of it.
 type ArrayDriver struct {
-	Header   []string // the scheduler's directive lines, shared by every task
-	IndexVar string   // the variable holding the task index, e.g. SLURM_ARRAY_TASK_ID
-	Base     int      // the index of the first task
-	ID       string   // shell text of the task's job id, e.g. ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}
+	IndexVar string // the variable holding the task index, e.g. SLURM_ARRAY_TASK_ID
+	Base     int    // the index of the first task
+	ID       string // shell text of the task's job id, e.g. ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}
 }
+
+// ListWait is how long, in seconds, an array's task waits for the task
+// list: more than NFS's longest attribute cache (60 s), which may hide a
+// new file from a compute node that looked for it before.
+const ListWait = 300
 
 // ArrayRow is how a driver runs one task: the step's script in its
 // workspace, stdout and stderr to the files its header names (relative to
@@ -68,52 +65,124 @@ type ArrayRow struct {
 	Out, Err string
 }
 
-// Write writes the driver of rows into dir as array-HASH.EXT with its
-// index as array-HASH.json (the hash is of the driver's text, which
-// holds every task's token, so a resubmission is another array) and
-// returns the driver's path and the array's job name. header is called
-// with that job name to give the header lines.
-func (d ArrayDriver) Write(dir, ext string, rec *Recorder, rows []ArrayRow, header func(jobName string) []string) (path, jobName string, err error) {
+// The fields of a line of an array's task list (array-HASH.tasks), in
+// order, tab-separated: the token last, as the only one that may be
+// empty (splitting on tabs, sh joins adjacent ones).
+const (
+	taskName = iota
+	taskWorkspace
+	taskScript
+	taskOut
+	taskErr
+	taskRecord
+	taskToken
+	taskFields
+)
+
+// taskList is the suffix of an array's task list.
+const taskList = ".tasks"
+
+// ArrayFiles are the files of one array, in the state directory.
+type ArrayFiles struct {
+	JobName string // array-HASH
+	Driver  string // array-HASH.EXT
+	Tasks   string // array-HASH.tasks
+	rec     *Recorder
+}
+
+// Write writes the driver of an array of jobs into dir as array-HASH.EXT,
+// whole, and returns its files; the hash is of the jobs' names,
+// workspaces, scripts and tokens, so a resubmission is another array.
+// header is called with the array's job name to give the header lines.
+func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header func(jobName string) []string) (ArrayFiles, error) {
 	if dir == "" || rec == nil || rec.Dir == "" {
-		return "", "", fmt.Errorf("job arrays need the study's state directory")
+		return ArrayFiles{}, fmt.Errorf("job arrays need the study's state directory")
 	}
-	var body strings.Builder
-	fmt.Fprintf(&body, "export MAESTRO_JOB_ID=\"%s\"\ncase \"$%s\" in\n", d.ID, d.IndexVar)
-	idx := ArrayIndex{Tasks: make([]ArrayTask, len(rows))}
-	for i, r := range rows {
-		j := r.Job
-		idx.Tasks[i] = ArrayTask{Name: j.Name, Token: j.Token, Workspace: filepath.Clean(j.Workspace)}
-		fmt.Fprintf(&body, "%d) cd %s || exit 1\n   export", d.Base+i, shellQuote(j.Workspace))
-		for _, kv := range rec.Env(j) {
-			body.WriteString(" " + shellQuote(kv))
+	h := sha256.New()
+	for _, j := range jobs {
+		for _, v := range []string{j.Name, j.Workspace, j.Script, j.Token} {
+			io.WriteString(h, v)
+			h.Write([]byte{0})
 		}
-		errTo := "2>" + shellQuote(r.Err)
-		if r.Err == r.Out {
-			errTo = "2>&1"
-		}
-		fmt.Fprintf(&body, "\n   exec %s >%s %s ;;\n", shellQuote(j.Script), shellQuote(r.Out), errTo)
 	}
-	fmt.Fprintf(&body, "*) echo \"maestro: no step for array task $%s\" >&2; exit 1 ;;\nesac\n", d.IndexVar)
-	sum := sha256.Sum256([]byte(body.String()))
-	stem := "array-" + hex.EncodeToString(sum[:6])
-	idx.JobName = stem
+	name := "array-" + hex.EncodeToString(h.Sum(nil)[:6])
+	a := ArrayFiles{JobName: name, Driver: filepath.Join(dir, name+ext), Tasks: filepath.Join(dir, name+taskList), rec: rec}
 	var text strings.Builder
 	text.WriteString("#!/bin/sh\n")
-	for _, h := range header(stem) {
-		text.WriteString(h + "\n")
+	for _, line := range header(name) {
+		text.WriteString(line + "\n")
 	}
-	text.WriteString("# Written by maestro: runs each array task's own step (docs/SCHEDULERS.md, Arrays).\n")
-	text.WriteString(body.String())
-	index, err := json.Marshal(idx)
-	if err != nil {
-		return "", "", err
+	list := shellQuote(a.Tasks)
+	fmt.Fprintf(&text, driverText, d.ID, list, ListWait, d.IndexVar, d.Base)
+	for _, kv := range rec.env {
+		text.WriteString(" " + shellQuote(kv))
 	}
-	if err := writeWhole(filepath.Join(dir, stem+".json"), index, 0o644); err != nil {
-		return "", "", err
-	}
-	path = filepath.Join(dir, stem+ext)
-	return path, stem, writeWhole(path, []byte(text.String()), 0o755)
+	text.WriteString(driverRun)
+	return a, writeWhole(a.Driver, []byte(text.String()), 0o755)
 }
+
+// WriteTasks writes the array's task list, one line a row in index order,
+// whole and in one write. A field with a tab or a line break cannot be in
+// the list.
+func (a ArrayFiles) WriteTasks(rows []ArrayRow) error {
+	list := make([]byte, 0, len(rows)*256)
+	for _, r := range rows {
+		j := r.Job
+		f := [taskFields]string{taskName: j.Name, taskWorkspace: j.Workspace, taskScript: j.Script,
+			taskOut: r.Out, taskErr: r.Err, taskRecord: a.rec.Path(j.Name), taskToken: j.Token}
+		for k, v := range f {
+			if strings.ContainsAny(v, "\t\n\r") || v == "" && k != taskToken {
+				return fmt.Errorf("%s: %q cannot be in an array's task list", j.Name, v)
+			}
+			if k > 0 {
+				list = append(list, '\t')
+			}
+			list = append(list, v...)
+		}
+		list = append(list, '\n')
+	}
+	return writeWhole(a.Tasks, list, 0o644)
+}
+
+// driverText is the body of an array's driver, up to the recorder's
+// variables (see ArrayDriver; its verbs: the task's id, the task list,
+// the wait for it in seconds, the index variable, the first index). The
+// task's line is split on tabs into the positional parameters (the field
+// order of taskName and the rest), which, unlike variables, no
+// environment can hold; the wait and the keeping of the earlier output
+// run in subshells for the same reason.
+const driverText = `# Written by maestro: runs each array task's own step (docs/SCHEDULERS.md, Arrays).
+export MAESTRO_JOB_ID="%s"
+(
+	n=0
+	while [ ! -e %[2]s ]; do
+		if [ $n -ge %[3]d ]; then echo "maestro: no task list "%[2]s >&2; exit 1; fi
+		sleep 1
+		n=$((n + 1))
+	done
+) || exit 1
+set -f
+IFS=$(printf '\t')
+set -- $(sed -n -e "$((%[4]s - %[5]d + 1))p" -e "$((%[4]s - %[5]d + 1))q" %[2]s)
+if [ $# -lt 6 ]; then echo "maestro: no step for array task $%[4]s" >&2; exit 1; fi
+cd "$2" || exit 1
+(
+	if [ -e "$1.out" ] || [ -L "$1.out" ] || [ -e "$1.err" ] || [ -L "$1.err" ]; then
+		n=1
+		while [ -e "$1.out.$n" ] || [ -L "$1.out.$n" ] || [ -e "$1.err.$n" ] || [ -L "$1.err.$n" ]; do n=$((n + 1)); done
+		for f in "$1.out" "$1.err"; do
+			if [ -e "$f" ] || [ -L "$f" ]; then mv -f -- "$f" "$f.$n" || exit 1; fi
+		done
+	fi
+) || { echo "maestro: cannot keep the earlier output of $1" >&2; exit 1; }
+export`
+
+// driverRun ends an array's driver: the task's own record and token, and
+// the step's script.
+const driverRun = ` MAESTRO_RC="$6" MAESTRO_TOKEN="$7"
+if [ "$4" = "$5" ]; then exec "$3" >"$4" 2>&1; fi
+exec "$3" >"$4" 2>"$5"
+`
 
 // writeWhole writes a file through a temporary name, so that a conductor
 // killed meanwhile leaves it whole or absent (like the Journal, it is not
@@ -135,7 +204,7 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// ArrayTasks reads the indexes of the arrays written in dir since the
+// ArrayTasks reads the task lists of the arrays written in dir since the
 // given time (less a minute: file times and scheduler times differ) and
 // returns, for each job that is a task of one, the array's job name and
 // the task's position. A job matches a task by name, token and workspace.
@@ -143,13 +212,14 @@ func ArrayTasks(dir string, jobs []*Job, since time.Time) map[string]map[int]str
 	if dir == "" {
 		return nil
 	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "array-*.json"))
+	paths, _ := filepath.Glob(filepath.Join(dir, "array-*"+taskList))
 	if len(paths) == 0 {
 		return nil
 	}
-	want := map[ArrayTask]bool{}
+	type task struct{ name, token, workspace string }
+	want := map[task]bool{}
 	for _, j := range jobs {
-		want[ArrayTask{Name: j.Name, Token: j.Token, Workspace: filepath.Clean(j.Workspace)}] = true
+		want[task{j.Name, j.Token, filepath.Clean(j.Workspace)}] = true
 	}
 	found := map[string]map[int]string{} // array job name -> position -> step job name
 	for _, p := range paths {
@@ -157,16 +227,17 @@ func ArrayTasks(dir string, jobs []*Job, since time.Time) map[string]map[int]str
 			continue
 		}
 		data, err := os.ReadFile(p)
-		var idx ArrayIndex
-		if err != nil || json.Unmarshal(data, &idx) != nil || idx.JobName == "" {
+		if err != nil {
 			continue
 		}
-		for i, task := range idx.Tasks {
-			if want[task] {
-				if found[idx.JobName] == nil {
-					found[idx.JobName] = map[int]string{}
+		name := strings.TrimSuffix(filepath.Base(p), taskList)
+		for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+			f := strings.Split(line, "\t")
+			if len(f) == taskFields && want[task{f[taskName], f[taskToken], filepath.Clean(f[taskWorkspace])}] {
+				if found[name] == nil {
+					found[name] = map[int]string{}
 				}
-				found[idx.JobName][i] = task.Name
+				found[name][i] = f[taskName]
 			}
 		}
 	}

@@ -13,10 +13,12 @@ import (
 )
 
 // An array's driver script, run as the scheduler runs task i (here by
-// hand, as Slurm would), runs job i's own script in its workspace with
-// its output in its own files, and the script records its exit status
-// under the task's own id; the index finds each task again, and only for
-// the submission (token) it was.
+// hand, as Slurm would), waits for the task list if it starts before it
+// is written, runs job i's own script in its workspace with its output
+// in its own files, keeps the earlier run's output as KeepOutput does,
+// and the script records its exit status under the task's own id; the
+// list finds each task again, and only for the submission (token) it
+// was.
 func TestArrayDriver(t *testing.T) {
 	state := t.TempDir()
 	rec, err := adapters.NewRecorder(state)
@@ -31,7 +33,7 @@ func TestArrayDriver(t *testing.T) {
 			t.Fatal(err)
 		}
 		script := filepath.Join(ws, name+".slurm.sh")
-		body := fmt.Sprintf("#!/bin/bash\n#SBATCH --output=\"%s.out\"\n\necho \"out $(pwd) $(printenv MAESTRO_JOB_ID)\"\necho err >&2\nexit %d\n", name, 4+i)
+		body := fmt.Sprintf("#!/bin/bash\n#SBATCH --output=\"%s.out\"\n\necho \"out $(pwd) $(printenv MAESTRO_JOB_ID)$n$f\"\necho err >&2\nexit %d\n", name, 4+i)
 		if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -45,22 +47,47 @@ func TestArrayDriver(t *testing.T) {
 	}
 	d := adapters.ArrayDriver{IndexVar: "TASK", Base: 1, ID: "${ARRAY}_${TASK}"}
 	since := time.Now()
-	path, name, err := d.Write(state, ".slurm.sh", rec, rows, func(name string) []string { return []string{"#DIRECTIVE " + name} })
+	files, err := d.Write(state, ".slurm.sh", rec, jobs, func(name string) []string { return []string{"#DIRECTIVE " + name} })
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, _ := os.ReadFile(path)
+	name := files.JobName
+	text, _ := os.ReadFile(files.Driver)
 	if !strings.HasPrefix(string(text), "#!/bin/sh\n#DIRECTIVE "+name+"\n") || !strings.HasPrefix(name, "array-") {
 		t.Fatalf("driver %s:\n%s", name, text)
 	}
-	run := func(task int) error {
-		cmd := exec.Command(path)
+	task := func(task int) *exec.Cmd {
+		cmd := exec.Command(files.Driver)
 		cmd.Dir = state
-		cmd.Env = append(os.Environ(), "ARRAY=77", fmt.Sprintf("TASK=%d", task), "MAESTRO_JOB_ID=leaked")
-		return cmd.Run()
+		// Variables of the driver's own names in the environment reach
+		// the step unchanged.
+		cmd.Env = append(os.Environ(), "ARRAY=77", fmt.Sprintf("TASK=%d", task), "MAESTRO_JOB_ID=leaked", "n=kept", "f=kept")
+		return cmd
+	}
+	run := func(t int) error { return task(t).Run() }
+	// Task 1 starts before the list is written: it waits for it. Its
+	// workspace holds two earlier runs' output.
+	first := jobs[0]
+	for _, f := range []string{".out", ".err", ".out.1", ".err.2"} {
+		if err := os.WriteFile(filepath.Join(first.Workspace, first.Name+f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	early := task(1)
+	if err := early.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waiting(t, early.Process.Pid)
+	if err := files.WriteTasks(rows); err != nil {
+		t.Fatal(err)
 	}
 	for i, j := range jobs {
-		err := run(i + 1)
+		var err error
+		if i == 0 {
+			err = early.Wait()
+		} else {
+			err = run(i + 1)
+		}
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 4+i {
 			t.Errorf("task %d: %v, want exit %d", i+1, err, 4+i)
 		}
@@ -69,7 +96,7 @@ func TestArrayDriver(t *testing.T) {
 			t.Errorf("task %d: record %d %v, want %d as %s", i+1, code, ok, 4+i, id)
 		}
 		out, _ := os.ReadFile(filepath.Join(j.Workspace, j.Name+".out"))
-		want := "out " + j.Workspace + " \n" // the script's commands do not inherit the id
+		want := "out " + j.Workspace + " keptkept\n" // the script's commands do not inherit the id
 		if i == 0 {
 			if e, _ := os.ReadFile(filepath.Join(j.Workspace, j.Name+".err")); string(e) != "err\n" {
 				t.Errorf("task 1: stderr %q", e)
@@ -79,6 +106,12 @@ func TestArrayDriver(t *testing.T) {
 		}
 		if string(out) != want {
 			t.Errorf("task %d: stdout %q, want %q", i+1, out, want)
+		}
+	}
+	// The earlier output was moved aside where KeepOutput moves it.
+	for f, was := range map[string]string{".out.3": ".out", ".err.3": ".err", ".out.1": ".out.1", ".err.2": ".err.2"} {
+		if got, _ := os.ReadFile(filepath.Join(first.Workspace, first.Name+f)); string(got) != was {
+			t.Errorf("%s%s holds %q, want the earlier %q", first.Name, f, got, was)
 		}
 	}
 	if err := run(3); err == nil {
@@ -93,7 +126,35 @@ func TestArrayDriver(t *testing.T) {
 	if got := adapters.ArrayTasks(state, []*adapters.Job{&other}, since); len(got) != 0 {
 		t.Errorf("another submission found as %v", got)
 	}
-	if _, _, err := d.Write("", ".sh", rec, rows, func(string) []string { return nil }); err == nil {
+	if _, err := d.Write("", ".sh", rec, jobs, func(string) []string { return nil }); err == nil {
 		t.Error("an array without a state directory")
 	}
+	bad := *jobs[0]
+	bad.Workspace += "\tx"
+	if err := files.WriteTasks([]adapters.ArrayRow{{Job: &bad, Out: "o", Err: "e"}}); err == nil {
+		t.Error("a workspace with a tab in the task list")
+	}
+}
+
+// waiting waits until the process pid sleeps in a child of its own, as a
+// driver waiting for its task list does.
+func waiting(t *testing.T, pid int) {
+	t.Helper()
+	children := fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		kids, err := os.ReadFile(children)
+		if err != nil {
+			t.Fatalf("cannot watch the driver: %v", err)
+		}
+		for _, kid := range strings.Fields(string(kids)) {
+			// The wait runs in a subshell: its child sleeps.
+			grand, _ := os.ReadFile(fmt.Sprintf("/proc/%s/task/%s/children", kid, kid))
+			for _, g := range strings.Fields(string(grand)) {
+				if comm, _ := os.ReadFile("/proc/" + g + "/comm"); strings.TrimSpace(string(comm)) == "sleep" {
+					return
+				}
+			}
+		}
+	}
+	t.Fatal("the driver did not wait for its task list")
 }

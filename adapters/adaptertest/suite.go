@@ -2,8 +2,8 @@
 // runs: submit and finish, a failing exit code, an exceeded walltime,
 // cancel, many jobs in one query, an unknown job id, a job whose
 // submission a killed conductor never recorded (found, not submitted
-// again), and, for adapters that submit job arrays, the same per task of
-// an array (array.go).
+// again), for adapters that submit job arrays, the same per task of an
+// array (array.go), and a bundle of steps run as one job (bundle.go).
 package adaptertest
 
 import (
@@ -41,6 +41,10 @@ type Harness struct {
 	// Env is the environment of the scheduler's commands (see
 	// adapters.Config.Env); nil is this process's.
 	Env func() []string
+	// Arrays says the adapter's executors submit job arrays
+	// (adapters.ArraySubmitter); the Array subtest fails when they claim
+	// otherwise.
+	Arrays bool
 	// Replayed says the scheduler replays recorded sessions: a subtest
 	// whose commands carry the wall clock (KilledBeforeRecord asks for jobs
 	// submitted since a moment) cannot match them, and is left to the
@@ -86,23 +90,40 @@ func Run(t *testing.T, h Harness) {
 	})
 	t.Run("Array", func(t *testing.T) {
 		as, ok := s.ex.(adapters.ArraySubmitter)
+		if ok != h.Arrays {
+			t.Fatalf("the executor implements ArraySubmitter: %v, want %v", ok, h.Arrays)
+		}
 		if !ok {
-			t.Skip("the adapter submits no job arrays: the conductor submits one job per step")
+			t.Skip("no job arrays: no recording of this scheduler shows one, so its executor is no ArraySubmitter and the conductor submits one job per step")
 		}
 		if h.Replayed {
 			t.Skip("no recorded session holds arrays; the suite runs them against the real scheduler")
 		}
 		s.array(t, as)
 	})
+	t.Run("Bundle", func(t *testing.T) {
+		if h.Replayed {
+			t.Skip("a replayed session runs no job, and a bundle's steps tell their ends in files the job writes; the suite runs bundles against the real scheduler and the fakes")
+		}
+		s.bundled(t)
+	})
 }
 
 // job writes a script for cmd in a fresh workspace and returns its job.
 func (s *suite) job(t *testing.T, name, cmd, walltime string) *adapters.Job {
 	t.Helper()
+	j, _ := s.script(t, name, cmd, walltime)
+	return j
+}
+
+// script is job, with what the script was written from.
+func (s *suite) script(t *testing.T, name, cmd, walltime string) (*adapters.Job, *adapters.Script) {
+	t.Helper()
 	ws := t.TempDir()
 	step := &spec.Step{Name: name, Description: "conformance " + name,
 		Run: spec.Run{Cmd: cmd, Procs: "1", Walltime: walltime}}
-	text, err := adapters.Render(s.h.Adapter, &adapters.Script{JobName: name, Step: step, Batch: &s.h.Batch}, cmd, s.h.Scheduled)
+	sc := &adapters.Script{JobName: name, Step: step, Batch: &s.h.Batch}
+	text, err := adapters.Render(s.h.Adapter, sc, cmd, s.h.Scheduled)
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
@@ -110,7 +131,7 @@ func (s *suite) job(t *testing.T, name, cmd, walltime string) *adapters.Job {
 	if err := os.WriteFile(script, text, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &adapters.Job{Name: name, Script: script, Workspace: ws, Walltime: walltime, Token: "1", Nested: s.h.Nested}
+	return &adapters.Job{Name: name, Script: script, Workspace: ws, Walltime: walltime, Token: "1", Nested: s.h.Nested}, sc
 }
 
 func (s *suite) submit(t *testing.T, j *adapters.Job) string {

@@ -1,11 +1,16 @@
 package slurm
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/maestro-go/maestro/adapters"
@@ -51,6 +56,12 @@ func parseMaxArraySize(out string) int {
 // script (adapters.ArrayDriver) in the state directory with the steps'
 // shared #SBATCH lines and --array=0-(N-1)%P, whose task i runs jobs[i].
 // Task i's id is ID_i, as squeue, sacct and scancel name it.
+//
+// The shared lines are the first script's. The other scripts' headers,
+// which must ask for the same resources and name each task's output
+// files, are read while sbatch runs, and the task list written once they
+// all agree: an array whose headers differ (or whose list cannot be
+// written) is cancelled, and, listless, ran no step.
 func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parallel int) ([]string, error) {
 	if len(jobs) == 0 {
 		return nil, nil
@@ -58,47 +69,49 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 	if max := e.MaxArray(); len(jobs) > max {
 		return nil, fmt.Errorf("%d jobs in one array; Slurm's MaxArraySize is %d", len(jobs), max)
 	}
-	var shared []string
-	rows := make([]adapters.ArrayRow, len(jobs))
-	for i, j := range jobs {
-		text, err := os.ReadFile(j.Script)
-		if err != nil {
-			return nil, err
-		}
-		own, out, errf, err := splitHeader(string(text))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", j.Script, err)
-		}
-		if i == 0 {
-			shared = own
-		} else if strings.Join(own, "\n") != strings.Join(shared, "\n") {
-			return nil, fmt.Errorf("the jobs of one array must ask for the same resources: %s and %s differ", jobs[0].Script, j.Script)
-		}
-		rows[i] = adapters.ArrayRow{Job: j, Out: out, Err: errf}
+	buf := make([]byte, headRead)
+	head, err := readHead(jobs[0].Script, buf)
+	if err != nil {
+		return nil, err
 	}
-	for _, j := range jobs {
-		if err := adapters.KeepOutput(j.Workspace, j.Name); err != nil {
-			return nil, err
-		}
+	shared, _, _, err := splitHeader(head)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", jobs[0].Script, err)
 	}
 	spec := fmt.Sprintf("0-%d", len(jobs)-1)
 	if parallel > 0 {
 		spec += "%" + strconv.Itoa(parallel)
 	}
 	d := adapters.ArrayDriver{IndexVar: "SLURM_ARRAY_TASK_ID", ID: "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"}
-	path, _, err := d.Write(e.rec.Dir, ".slurm.sh", e.rec, rows, func(name string) []string {
+	files, err := d.Write(e.rec.Dir, ".slurm.sh", e.rec, jobs, func(name string) []string {
 		return append(shared[:len(shared):len(shared)], `#SBATCH --job-name="`+name+`"`,
 			"#SBATCH --output=/dev/null", "#SBATCH --error=/dev/null", "#SBATCH --array="+spec)
 	})
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := e.cfg.Command(ctx, nil, "sbatch", "--parsable", "-D", e.rec.Dir, path)
-	if err != nil {
-		return nil, err
-	}
+	listed := make(chan error, 1)
+	go func() {
+		rows, err := arrayRows(jobs, shared, buf)
+		if err == nil {
+			err = files.WriteTasks(rows)
+		}
+		listed <- err
+	}()
+	out, _, err := e.cfg.Command(ctx, nil, "sbatch", "--parsable", "-D", e.rec.Dir, files.Driver)
+	listErr := <-listed
 	id, ok := parseSbatch(out)
-	if !ok {
+	switch {
+	case err != nil && !errors.Is(err, adapters.ErrUnavailable) && !errors.Is(err, adapters.ErrUncertain):
+		return nil, err // refused: no array
+	case listErr != nil:
+		if err == nil && ok {
+			e.Cancel(ctx, []string{id})
+		}
+		return nil, listErr // no step of an array without its list runs
+	case err != nil:
+		return nil, err
+	case !ok:
 		return nil, fmt.Errorf("%w: sbatch printed no job id: %q", adapters.ErrUncertain, strings.TrimSpace(out))
 	}
 	ids := make([]string, len(jobs))
@@ -108,6 +121,70 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 	return ids, nil
 }
 
+// arrayRows reads the header of each job's script (in buf) and returns
+// how its task runs, or an error when one asks for other resources than
+// the shared ones.
+func arrayRows(jobs []*adapters.Job, shared []string, buf []byte) ([]adapters.ArrayRow, error) {
+	rows := make([]adapters.ArrayRow, len(jobs))
+	for i, j := range jobs {
+		head, err := readHead(j.Script, buf)
+		if err != nil {
+			return nil, err
+		}
+		own, out, errf, err := splitHeader(head)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", j.Script, err)
+		}
+		if !slices.Equal(own, shared) {
+			return nil, fmt.Errorf("the jobs of one array must ask for the same resources: %s and %s differ", jobs[0].Script, j.Script)
+		}
+		rows[i] = adapters.ArrayRow{Job: j, Out: out, Err: errf}
+	}
+	return rows, nil
+}
+
+// headRead is how much of a script readHead reads at first: a step
+// script's header is a few hundred bytes.
+const headRead = 8 << 10
+
+// readHead returns the start of the script at path, up to its first line
+// that is neither blank nor a comment when buf (reused) holds it, else
+// the whole script. It opens the file with the system call itself: for
+// the thousand scripts of an array, os.Open's bookkeeping costs more than
+// the reading.
+func readHead(path string, buf []byte) (string, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return "", &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	n, err := syscall.Read(fd, buf)
+	syscall.Close(fd)
+	if err != nil {
+		return "", &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	if headerEnds(buf[:n]) {
+		return string(buf[:n]), nil
+	}
+	text, err := os.ReadFile(path)
+	return string(text), err
+}
+
+// headerEnds reports whether text holds a whole line after its first that
+// is neither blank nor a comment, where a header ends.
+func headerEnds(text []byte) bool {
+	i := bytes.IndexByte(text, '\n')
+	for i >= 0 {
+		text = text[i+1:]
+		if i = bytes.IndexByte(text, '\n'); i < 0 {
+			return false
+		}
+		if t := bytes.TrimSpace(text[:i]); len(t) > 0 && t[0] != '#' {
+			return true
+		}
+	}
+	return false
+}
+
 // splitHeader reads a step script's #SBATCH lines (those before its first
 // line that is neither blank nor a comment, as sbatch does): the ones
 // every task of an array shares, and the files its --output and --error
@@ -115,8 +192,10 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 // own lines (--job-name, --comment, the output files) are left out of the
 // shared ones.
 func splitHeader(text string) (shared []string, out, errf string, err error) {
-	lines := strings.Split(text, "\n")
-	for _, line := range lines[1:] {
+	_, rest, _ := strings.Cut(text, "\n") // the shebang
+	for rest != "" {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		t := strings.TrimSpace(line)
 		if t == "" {
 			continue

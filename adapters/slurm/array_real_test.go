@@ -41,19 +41,21 @@ func arrayJobs(tb testing.TB, n int, token string) []*adapters.Job {
 	return jobs
 }
 
-// countSbatch puts a wrapper of sbatch first on PATH that counts its
-// calls in the returned file.
-func countSbatch(tb testing.TB) (count func() int) {
+// countCalls puts wrappers of the named commands first on PATH that
+// count their calls, all together.
+func countCalls(tb testing.TB, names ...string) (count func() int) {
 	tb.Helper()
-	real, err := exec.LookPath("sbatch")
-	if err != nil {
-		tb.Fatal(err)
-	}
 	dir := tb.TempDir()
 	log := filepath.Join(dir, "calls")
-	wrapper := fmt.Sprintf("#!/bin/sh\necho >> '%s'\nexec '%s' \"$@\"\n", log, real)
-	if err := os.WriteFile(filepath.Join(dir, "sbatch"), []byte(wrapper), 0o755); err != nil {
-		tb.Fatal(err)
+	for _, name := range names {
+		real, err := exec.LookPath(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		wrapper := fmt.Sprintf("#!/bin/sh\necho >> '%s'\nexec '%s' \"$@\"\n", log, real)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(wrapper), 0o755); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	tb.Setenv("PATH", dir+":"+os.Getenv("PATH"))
 	return func() int {
@@ -95,10 +97,10 @@ func cancelArrays(ids []string) {
 // 2,000 steps go to the real cluster (MaxArraySize at its default, 1001)
 // in 2 sbatch calls, counted through a wrapper on PATH, each step with
 // its own task id, and every task is answered for by the queries of one
-// poll.
+// poll: one squeue call per array.
 func TestArray2000(t *testing.T) {
 	requireSlurm(t)
-	count := countSbatch(t)
+	count := countCalls(t, "sbatch")
 	ex, err := slurm.New().Open(adapters.Config{Batch: &spec.Batch{Type: "slurm"}, StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +122,7 @@ func TestArray2000(t *testing.T) {
 	if len(ids) != 2000 || len(distinct) != 2000 {
 		t.Fatalf("%d ids, %d distinct, for 2,000 steps", len(ids), len(distinct))
 	}
+	queries := countCalls(t, "squeue", "sacct", "scontrol")
 	answered := 0
 	for _, part := range adapters.Chunks(ids, ex.Capabilities().MaxIDs) {
 		res, err := ex.Query(context.Background(), part)
@@ -135,13 +138,17 @@ func TestArray2000(t *testing.T) {
 	if answered != 2000 {
 		t.Errorf("the queries answered for %d of 2,000 tasks", answered)
 	}
+	if n := queries(); n != 2 {
+		t.Errorf("%d commands queried 2,000 tasks of 2 arrays, want 2", n)
+	}
 }
 
 // BenchmarkSlurmArraySubmit measures, on the real cluster in the same
 // run, steps submitted per second as one job array (SubmitArray: the
 // driver script and one sbatch per 1,000 steps), as one sbatch per step
 // (Submit, 100 steps), and with a bare `sbatch --array=0-999` of a
-// trivial script; and how long one query of 1,000 tasks' ids takes.
+// trivial script; and how long a query of the 1,000 tasks' ids takes, in
+// how many squeue, sacct and scontrol commands.
 func BenchmarkSlurmArraySubmit(b *testing.B) {
 	requireSlurm(b)
 	const n, single = 1000, 100
@@ -151,9 +158,11 @@ func BenchmarkSlurmArraySubmit(b *testing.B) {
 	}
 	as := ex.(adapters.ArraySubmitter)
 	as.MaxArray()
+	queries := countCalls(b, "squeue", "sacct", "scontrol")
 	bare := filepath.Join(b.TempDir(), "bare.sh")
 	os.WriteFile(bare, []byte("#!/bin/bash\n#SBATCH --output=/dev/null\ntrue\n"), 0o755)
 	var tArray, tSingle, tBare, tQuery time.Duration
+	commands := 0
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		jobs := arrayJobs(b, n, fmt.Sprint(i))
@@ -166,12 +175,14 @@ func BenchmarkSlurmArraySubmit(b *testing.B) {
 			b.Fatal(err)
 		}
 		start = time.Now()
+		before := queries()
 		for _, part := range adapters.Chunks(ids, ex.Capabilities().MaxIDs) {
 			if _, err := ex.Query(context.Background(), part); err != nil {
 				b.Fatal(err)
 			}
 		}
 		tQuery += time.Since(start)
+		commands += queries() - before
 		cancelArrays(ids)
 
 		start = time.Now()
@@ -200,4 +211,5 @@ func BenchmarkSlurmArraySubmit(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/tBare.Seconds(), "bare-array-tasks/s")
 	b.ReportMetric(tBare.Seconds()/tArray.Seconds(), "x-bare-rate")
 	b.ReportMetric(float64(tQuery.Milliseconds())/float64(b.N), "query-1000-tasks-ms")
+	b.ReportMetric(float64(commands)/float64(b.N), "query-1000-tasks-commands")
 }

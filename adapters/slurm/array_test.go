@@ -1,10 +1,15 @@
 package slurm
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/adapters/adaptertest"
 	"github.com/maestro-go/maestro/state"
 )
@@ -89,5 +94,101 @@ func TestSplitHeader(t *testing.T) {
 		if _, _, _, err := splitHeader(bad); err == nil {
 			t.Errorf("no error for %q", bad)
 		}
+	}
+}
+
+// What Slurm printed when asked by the arrays' own ids
+// (testdata/slurm/capture-array.sh): squeue and sacct list the tasks that
+// started one by one and the pending ones of an array in one line, read
+// as each task; scontrol shows a held array as one job.
+func TestParseArraysByBase(t *testing.T) {
+	pending := func(want map[string]adaptertest.Want, base string, n int) {
+		for i := 0; i < n; i++ {
+			want[fmt.Sprintf("%s_%d", base, i)] = adaptertest.Want{State: state.Pending, Code: -1, Reason: "JobHeldUser"}
+		}
+	}
+	running := map[string]adaptertest.Want{
+		"25274_0": {State: state.Finished, Code: 0},
+		"25274_1": {State: state.Finished, Code: 0},
+		"25274_2": {State: state.Failed, Code: 3, Reason: "NonZeroExitCode"},
+		"25274_3": {State: state.Failed, Code: 137, Reason: "NonZeroExitCode"},
+		"25274_4": {State: state.Running, Code: -1},
+		"25274_5": {State: state.Finished, Code: 0},
+	}
+	pending(running, "25275", 4)
+	pending(running, "25450", 1000)
+	adaptertest.CheckStatuses(t, parseSqueue(captured(t, "array-squeue-running.txt")), running)
+	ended := maps.Clone(running)
+	ended["25274_4"] = adaptertest.Want{State: state.Cancelled, Code: 143}
+	adaptertest.CheckStatuses(t, parseSqueue(captured(t, "array-squeue-base.txt")), ended)
+	acct := map[string]adaptertest.Want{
+		"25274_0": {State: state.Finished, Code: 0},
+		"25274_1": {State: state.Finished, Code: 0},
+		"25274_2": {State: state.Failed, Code: 3},
+		"25274_3": {State: state.Failed, Code: 9},
+		"25274_4": {State: state.Cancelled, Code: -1},
+		"25274_5": {State: state.Finished, Code: 0},
+	}
+	for i := 0; i < 1000; i++ {
+		acct[fmt.Sprintf("25450_%d", i)] = adaptertest.Want{State: state.Pending, Code: -1}
+		if i < 4 {
+			acct[fmt.Sprintf("25275_%d", i)] = adaptertest.Want{State: state.Pending, Code: -1}
+		}
+	}
+	adaptertest.CheckStatuses(t, parseSacct(captured(t, "array-sacct-base.txt")), acct)
+	held := map[string]adaptertest.Want{}
+	pending(held, "25450", 1000)
+	adaptertest.CheckStatuses(t, parseScontrol(captured(t, "array-scontrol-base.txt")), held)
+}
+
+// A query of the 1,000 tasks of one array and the 6 of another is one
+// squeue call naming the two arrays, answered for every task
+// (squeue's recorded answer, printed by a stand-in that logs its calls).
+func TestQueryArrayByBase(t *testing.T) {
+	dir := t.TempDir()
+	answer, err := filepath.Abs(filepath.Join("..", "..", "testdata", "slurm", "array-squeue-base.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "calls")
+	for _, name := range []string{"squeue", "sacct", "scontrol"} {
+		script := fmt.Sprintf("#!/bin/sh\necho \"%s $*\" >> '%s'\n", name, log)
+		if name == "squeue" {
+			script += fmt.Sprintf("grep -v '^#' '%s'\n", answer)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex, err := New().Open(adapters.Config{StateDir: t.TempDir(), Env: func() []string { return []string{"PATH=" + dir + ":/usr/bin:/bin"} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := 0; i < 1000; i++ {
+		ids = append(ids, fmt.Sprintf("25450_%d", i))
+	}
+	for i := 0; i < 6; i++ {
+		ids = append(ids, fmt.Sprintf("25274_%d", i))
+	}
+	if n := ex.Capabilities().MaxIDs; n < len(ids)-6 {
+		t.Fatalf("MaxIDs %d: one query cannot hold an array's 1,000 tasks", n)
+	}
+	res, err := ex.Query(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(ids) {
+		t.Errorf("answered for %d of %d tasks", len(res), len(ids))
+	}
+	if st := res["25450_999"]; st.State != state.Pending || st.Reason != "JobHeldUser" {
+		t.Errorf("25450_999: %s (%s), want PENDING (JobHeldUser)", st.State, st.Reason)
+	}
+	if st := res["25274_4"]; st.State != state.Cancelled {
+		t.Errorf("25274_4: %s, want CANCELLED", st.State)
+	}
+	calls, _ := os.ReadFile(log)
+	if want := "squeue -h -t all -O JobArrayID:0|,State:0|,Reason:0|,exit_code:0 -j 25450,25274\n"; string(calls) != want {
+		t.Errorf("commands:\n%s\nwant:\n%s", calls, want)
 	}
 }

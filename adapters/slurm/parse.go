@@ -85,7 +85,8 @@ func waitStatus(s string) (int, bool) {
 }
 
 // parseSqueue reads `squeue -h -O JobID:0|,State:0|,Reason:0|,exit_code:0`
-// output.
+// output, or with JobArrayID for the first field: array tasks as
+// ID_INDEX, and an array's pending tasks in one line as ID_[0-999%4].
 func parseSqueue(out string) map[string]adapters.Status {
 	res := map[string]adapters.Status{}
 	for _, line := range strings.Split(out, "\n") {
@@ -94,7 +95,10 @@ func parseSqueue(out string) map[string]adapters.Status {
 			continue
 		}
 		code, ok := waitStatus(f[3])
-		res[f[0]] = status(f[1], f[2], code, ok)
+		st := status(f[1], f[2], code, ok)
+		for _, id := range expandTasks(f[0]) {
+			res[id] = st
+		}
 	}
 	return res
 }

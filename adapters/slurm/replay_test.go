@@ -36,6 +36,7 @@ func TestReplayConformance(t *testing.T) {
 		WalltimeTimeout: 4 * time.Minute,
 		Poll:            poll,
 		UnknownID:       "987654321",
+		Arrays:          true,
 		Replayed:        !recording,
 	})
 }

@@ -51,6 +51,7 @@ func TestConformance(t *testing.T) {
 		WalltimeTimeout: 4 * time.Minute,
 		Poll:            time.Second,
 		UnknownID:       "987654321",
+		Arrays:          true,
 		Env:             withoutUser,
 	})
 }
