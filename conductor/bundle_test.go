@@ -315,22 +315,7 @@ func TestBundleCancel(t *testing.T) {
 global.parameters:
   X: {values: [1, 2, 3], label: X.%%}
 `, store.Settings{Bundle: 3})
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { // cancel once the bundle is in flight
-		for {
-			f.mu.Lock()
-			n := f.bundles
-			f.mu.Unlock()
-			if n > 0 {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
-		db.Update(func(tx *store.Tx) error { return tx.AddRequest(store.Request{Kind: store.RequestCancel}) })
-	}()
+	cancelWhen(t, dir, f, func() bool { return f.bundles > 0 }) // once the bundle is in flight
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyCancelled {

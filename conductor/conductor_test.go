@@ -370,3 +370,25 @@ func TestRejectedSubmissionUsesAttempts(t *testing.T) {
 		t.Fatalf("end %s, a %+v", end, st["a"])
 	}
 }
+
+// cancelWhen asks the study in dir to cancel as soon as ready, checked
+// under f's lock, holds.
+func cancelWhen(t *testing.T, dir string, f *fakeSched, ready func() bool) {
+	t.Helper()
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			f.mu.Lock()
+			ok := ready()
+			f.mu.Unlock()
+			if ok {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		db.Update(func(tx *store.Tx) error { return tx.AddRequest(store.Request{Kind: store.RequestCancel}) })
+	}()
+}

@@ -162,22 +162,7 @@ func TestCancelledStudyRestarts(t *testing.T) {
   - {name: b, description: b, run: {cmd: echo b, procs: 1}}
   - {name: c, description: c, run: {cmd: echo c, procs: 1}}
 `, store.Settings{Throttle: 1})
-	db, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { // cancel once the first job runs
-		for {
-			f.mu.Lock()
-			n := len(f.jobs)
-			f.mu.Unlock()
-			if n > 0 {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
-		db.Update(func(tx *store.Tx) error { return tx.AddRequest(store.Request{Kind: store.RequestCancel}) })
-	}()
+	cancelWhen(t, dir, f, func() bool { return len(f.jobs) > 0 }) // once the first job runs
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	end, err := Run(ctx, options(dir, f))
