@@ -134,7 +134,7 @@ type Conductor struct {
 // Bundle are the spec's choice for a scheduled step (run.array or
 // run.bundle, else batch.array or batch.bundle; docs/SPEC.md): its
 // expansions go in job arrays, or Bundle of them to one job (0: no
-// bundle). maestro run --array (Settings.Array) overrides them.
+// bundle). maestro run --array or --bundle (Settings) override them.
 type StepInfo struct {
 	Name      string  `json:"name"`
 	Step      string  `json:"step"`
