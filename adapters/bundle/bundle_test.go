@@ -198,14 +198,18 @@ func TestRunnerStops(t *testing.T) {
 			members := []bundle.Member{
 				s.step("quick", "00:01:00", "exit 0"),
 				s.step("sleeper", "00:01:00", "sleep 600"),
-				s.step("stubborn", "00:01:00", "trap '' TERM; while :; do sleep 1; done"),
+				s.step("stubborn", "00:01:00", "trap '' TERM; touch trapped; while :; do sleep 1; done"),
 				s.step("later_1", "00:01:00", "exit 0"),
 				s.step("later_2", "00:01:00", "exit 0"),
 			}
 			b, job := s.write("bundle_1", members, bundle.Options{Parallel: 2, Lead: 3 * time.Second, Grace: time.Second})
 			cmd := runLocal(t, b, job)
-			waitFor(t, 10*time.Second, "quick to end and stubborn to start", func() bool {
-				return b.Read(members[0].Job, "").Phase == bundle.Ended && b.Read(members[2].Job, "").Phase == bundle.Started
+			// stubborn must have set its trap before the signal comes,
+			// or TERM ends it at once.
+			trapped := filepath.Join(members[2].Job.Workspace, "trapped")
+			waitFor(t, 10*time.Second, "quick to end and stubborn to set its trap", func() bool {
+				_, err := os.Stat(trapped)
+				return b.Read(members[0].Job, "").Phase == bundle.Ended && err == nil
 			})
 			start := time.Now()
 			if err := cmd.Process.Signal(c.signal); err != nil {
