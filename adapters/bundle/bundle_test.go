@@ -192,7 +192,12 @@ func TestRunnerStops(t *testing.T) {
 	for _, c := range []struct {
 		signal syscall.Signal
 		phase  bundle.Phase
-	}{{syscall.SIGUSR1, bundle.TimedOut}, {syscall.SIGTERM, bundle.Stopped}} {
+	}{
+		{syscall.SIGUSR1, bundle.TimedOut}, // Slurm's warning
+		{syscall.SIGALRM, bundle.TimedOut}, // Flux's time limit
+		{syscall.SIGUSR2, bundle.TimedOut}, // LSF's run limit
+		{syscall.SIGTERM, bundle.Stopped},
+	} {
 		t.Run(c.signal.String(), func(t *testing.T) {
 			s := newStudy(t)
 			members := []bundle.Member{

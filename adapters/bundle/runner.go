@@ -9,11 +9,12 @@ package bundle
 // becomes the step's script, so a step without that file never ran. When
 // a step ends, the runner writes <name>.end and then the step's exit
 // record in the Recorder's format, each through a temporary file and mv
-// so that the conductor never reads half of one. USR1 (the scheduler's
-// warning before the walltime) or TERM, INT, HUP (a cancel, or a kill
-// without warning) stop it: no step starts any more, the running ones get
-// TERM at once and KILL after the grace, and their ends are recorded as
-// timeout (USR1) or stopped; then it exits 1. It exits 0 once every step
+// so that the conductor never reads half of one. The walltime's signal
+// (Slurm's USR1 warning ahead of it, Flux's ALRM and LSF's USR2 at it)
+// or TERM, INT, HUP (a cancel, or a kill without warning) stop it: no
+// step starts any more, the running ones get TERM at once and KILL after
+// the grace, and their ends are recorded as timeout (the walltime's
+// signals) or stopped; then it exits 1. It exits 0 once every step
 // ended, whatever their codes, and 2 when it cannot run at all.
 const runner = `if [ "${BASH_VERSINFO[0]}" -lt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -lt 3 ]; }; then
   echo "maestro bundle: needs bash 4.3 or later, not $BASH_VERSION" >&2
@@ -37,7 +38,7 @@ halt() {
     kill -TERM -- "-$pid" 2>/dev/null
   done
 }
-trap 'halt timeout' USR1
+trap 'halt timeout' USR1 ALRM USR2
 trap 'halt stopped' TERM INT HUP
 put() { printf '%s\n' "$2" > "$1.tmp" && mv -f "$1.tmp" "$1"; }
 start() {
