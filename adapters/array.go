@@ -43,7 +43,9 @@ type ArraySubmitter interface {
 // The driver is written before the array is submitted, the list may be
 // written after (ArrayFiles.WriteTasks), while the scheduler takes the
 // array: a task that starts first waits for the list (ListWait), and
-// runs nothing without it. So an array whose list is never written (its
+// runs nothing without it; it stops waiting at once when the state
+// directory is gone (the study was removed), so that the tasks of a
+// removed study do not hold the cluster's cores. So an array whose list is never written (its
 // steps' headers differed, the conductor was killed) runs no step, and
 // Find, which reads the lists, finds none of it.
 type ArrayDriver struct {
@@ -113,7 +115,7 @@ func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header f
 		text.WriteString(line + "\n")
 	}
 	list := shellQuote(a.Tasks)
-	fmt.Fprintf(&text, driverText, d.ID, list, ListWait, d.IndexVar, d.Base)
+	fmt.Fprintf(&text, driverText, d.ID, list, ListWait, d.IndexVar, d.Base, shellQuote(dir))
 	for _, kv := range rec.env {
 		text.WriteString(" " + shellQuote(kv))
 	}
@@ -156,6 +158,7 @@ export MAESTRO_JOB_ID="%s"
 (
 	n=0
 	while [ ! -e %[2]s ]; do
+		if [ ! -d %[6]s ]; then echo "maestro: no state directory "%[6]s >&2; exit 1; fi
 		if [ $n -ge %[3]d ]; then echo "maestro: no task list "%[2]s >&2; exit 1; fi
 		sleep 1
 		n=$((n + 1))

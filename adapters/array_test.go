@@ -136,6 +136,50 @@ func TestArrayDriver(t *testing.T) {
 	}
 }
 
+// A task that waits for its list stops at once, running nothing, when
+// its state directory is removed (the study was deleted while its array
+// was queued): it does not hold a core for ListWait.
+func TestArrayDriverStudyGone(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "meta")
+	rec, err := adapters.NewRecorder(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := t.TempDir()
+	j := &adapters.Job{Name: "one", Script: filepath.Join(ws, "one.sh"), Workspace: ws, Token: "7"}
+	d := adapters.ArrayDriver{IndexVar: "TASK", Base: 0, ID: "${TASK}"}
+	files, err := d.Write(state, ".sh", rec, []*adapters.Job{j}, func(string) []string { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	driver, err := os.ReadFile(files.Driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd := exec.Command("sh", "-c", string(driver))
+	cmd.Env = append(os.Environ(), "TASK=0")
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waiting(t, cmd.Process.Pid)
+	if err := os.RemoveAll(state); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "no state directory") {
+			t.Errorf("driver: %v, stderr %q; want exit 1 for a missing state directory", err, stderr.String())
+		}
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("the driver still waits for the list of a removed study")
+	}
+}
+
 // waiting waits until the process pid sleeps in a child of its own, as a
 // driver waiting for its task list does.
 func waiting(t *testing.T, pid int) {
