@@ -50,6 +50,7 @@ type job struct {
 	GPUs      int           `json:"gpus,omitempty"`     // Flux: GPUs asked for (the fake instance has none)
 	Tasks     int           `json:"tasks,omitempty"`    // Flux: copies of the script run together (flux submit -n)
 	Instance  string        `json:"instance,omitempty"` // Flux: the state directory of a flux batch job's own instance
+	CC        string        `json:"cc,omitempty"`       // Flux: the index of a copy of flux submit --cc (FLUX_JOB_CC)
 	Env       []string      `json:"env"`
 	Phase     phase         `json:"phase"`
 	End       ending        `json:"end,omitempty"`
