@@ -270,6 +270,9 @@ func fluxSubmit(prog string, cmdline map[string]string, operands []string, batch
 		name = n
 	}
 	j.Name, j.CC = name, cc
+	if len(operands) > 1 {
+		j.Args = operands[1:]
+	}
 	if batch {
 		j.Tasks, j.Instance = 1, filepath.Join(s.dir, "instances", strconv.FormatUint(j.ID, 10))
 		if err := os.MkdirAll(j.Instance, 0o755); err != nil {

@@ -43,6 +43,7 @@ type job struct {
 	User      string        `json:"user"`
 	Dir       string        `json:"dir"`                // working directory
 	Script    string        `json:"script"`             // the spooled copy that runs
+	Args      []string      `json:"args,omitempty"`     // the script's arguments (flux submit and batch pass them)
 	Stdout    string        `json:"stdout"`             // "" discards
 	Stderr    string        `json:"stderr"`             // "" goes with stdout
 	Limit     time.Duration `json:"limit"`              // scaled walltime; 0 for none
@@ -353,13 +354,13 @@ func instanceCores(dir string) int {
 // closeOutput closes this process's copies of the output files once it
 // has started (or failed to).
 func command(j *job) (*exec.Cmd, func(), error) {
-	cmd := exec.Command(j.Script)
+	cmd := exec.Command(j.Script, j.Args...)
 	if data, err := os.ReadFile(j.Script); err == nil && !strings.HasPrefix(string(data), "#!") {
-		cmd = exec.Command("/bin/sh", j.Script)
+		cmd = exec.Command("/bin/sh", append([]string{j.Script}, j.Args...)...)
 	}
 	if j.Tasks > 1 { // the exit status is the last failing task's
-		cmd = exec.Command("/bin/sh", "-c", `i=0; while [ $i -lt `+strconv.Itoa(j.Tasks)+` ]; do "$0" & pids="$pids $!"; i=$((i+1)); done
-rc=0; for p in $pids; do wait $p || rc=$?; done; exit $rc`, j.Script)
+		cmd = exec.Command("/bin/sh", append([]string{"-c", `i=0; while [ $i -lt ` + strconv.Itoa(j.Tasks) + ` ]; do "$0" "$@" & pids="$pids $!"; i=$((i+1)); done
+rc=0; for p in $pids; do wait $p || rc=$?; done; exit $rc`, j.Script}, j.Args...)...)
 	}
 	cmd.Dir, cmd.Env = j.Dir, j.Env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
