@@ -181,9 +181,9 @@ func (s *store) submit(j *job, script []byte) error {
 	}
 	j.User, j.Phase, j.Submitted = user(), pending, time.Now()
 	j.Env = append(os.Environ(), profiles[j.Sched].env(j)...)
-	if err := s.save(j); err != nil {
-		return err
-	}
+	// The supervisor starts first and waits for the job's record: a
+	// command killed in between leaves no job (it printed no id), never
+	// one recorded that nothing runs.
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -198,8 +198,12 @@ func (s *store) submit(j *job, script []byte) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	return cmd.Process.Release()
+	cmd.Process.Release()
+	return s.save(j)
 }
+
+// recordWait is how long a supervisor waits for its job's record.
+const recordWait = 10 * time.Second
 
 // poll is how often a supervisor looks for a cancel request.
 const poll = 10 * time.Millisecond
@@ -216,6 +220,9 @@ func supervise(args []string) int {
 	s := &store{dir: args[0]}
 	id, _ := strconv.ParseUint(args[1], 10, 64)
 	j, ok := s.load("", id)
+	for start := time.Now(); !ok && time.Since(start) < recordWait; j, ok = s.load("", id) {
+		time.Sleep(poll)
+	}
 	if !ok {
 		fmt.Fprintf(os.Stderr, "no job %d in %s\n", id, s.dir)
 		return 1
