@@ -26,10 +26,6 @@ const maxArray = 1000
 // MaxArray implements adapters.ArraySubmitter.
 func (e *executor) MaxArray() int { return maxArray }
 
-// taskName is the job name of an array's task: the array's name and the
-// task's index, which flux submit puts in for {cc} in each copy's options.
-func taskName(array string, index string) string { return array + "-" + index }
-
 // SubmitArray implements adapters.ArraySubmitter: one
 // `flux submit --cc=0-(N-1)` of a driver script (adapters.ArrayDriver) in
 // the state directory, with the steps' shared options, each copy a job of
@@ -53,6 +49,9 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 	case parallel > 0 && parallel < len(jobs):
 		return nil, fmt.Errorf("%d jobs in one array, at most %d of them at once: flux submit --cc cannot bound how many run at once", len(jobs), parallel)
 	}
+	if strings.ContainsAny(e.rec.Dir, "{}") { // of the driver's path
+		return nil, fmt.Errorf("%s: flux submit --cc would take the braces of the path for a replacement", e.rec.Dir)
+	}
 	shared, rows, err := arrayRows(jobs)
 	if err != nil {
 		return nil, err
@@ -62,16 +61,13 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 	if err != nil {
 		return nil, err
 	}
-	if strings.ContainsAny(files.Driver, "{}") {
-		return nil, fmt.Errorf("%s: flux submit --cc would take the braces of the path for a replacement", files.Driver)
-	}
 	// The list is whole before any task can start: flux submit needs the
 	// steps' options, so every script was read already.
 	if err := files.WriteTasks(rows); err != nil {
 		return nil, err
 	}
 	args := append([]string{"submit", "--cc=0-" + strconv.Itoa(len(jobs)-1), "--cwd=" + e.rec.Dir,
-		"--job-name=" + taskName(files.JobName, "{cc}"), "--output=/dev/null", "--error=/dev/null"}, shared...)
+		"--job-name=" + files.JobName + "-{cc}", "--output=/dev/null", "--error=/dev/null"}, shared...)
 	out, stderr, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", append(args, files.Driver)...)
 	printed := strings.Fields(out)
 	switch {
