@@ -187,17 +187,27 @@ if [ "$4" = "$5" ]; then exec "$3" >"$4" 2>&1; fi
 exec "$3" >"$4" 2>"$5"
 `
 
-// writeWhole writes a file through a temporary name, so that a conductor
-// killed meanwhile leaves it whole or absent (like the Journal, it is not
-// synced: a killed process loses nothing the kernel has).
+// writeWhole writes a file through a temporary name of its own, so that
+// a conductor killed meanwhile leaves it whole or absent, and readers see
+// the old file or the new one (like the Journal, it is not synced: a
+// killed process loses nothing the kernel has).
 func writeWhole(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	err := os.WriteFile(tmp, data, mode)
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = os.Chmod(f.Name(), mode)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		os.Remove(f.Name())
 	}
 	return err
 }

@@ -68,9 +68,13 @@ func NewRecorder(dir string) (*Recorder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	// Jobs source the trap as they start, maybe while another conductor
+	// opens its executors: it is replaced whole, and only when it differs.
 	trap := filepath.Join(dir, "exit-trap.bash")
-	if err := os.WriteFile(trap, []byte(exitTrap), 0o644); err != nil {
-		return nil, err
+	if old, err := os.ReadFile(trap); err != nil || string(old) != exitTrap {
+		if err := writeWhole(trap, []byte(exitTrap), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	r.env = []string{"BASH_ENV=" + trap, "MAESTRO_BASH_ENV=" + os.Getenv("BASH_ENV")}
 	return r, nil

@@ -65,7 +65,7 @@ func (a *App) runCommand() *cobra.Command {
 	fs.BoolVarP(&o.yes, "autoyes", "y", false, "answer yes to every prompt")
 	fs.BoolVarP(&o.no, "autono", "n", false, "answer no to every prompt")
 	fs.BoolVar(&o.usetmp, "usetmp", false, "write scripts to a temporary directory removed at the end")
-	fs.BoolVar(&o.arr, "array", false, "submit the expansions of a step that are ready together as job arrays (Slurm), each step still tracked on its own")
+	fs.BoolVar(&o.arr, "array", false, "submit the expansions of a step that are ready together as job arrays (Slurm; Flux steps that are not nested), each step still tracked on its own")
 	fs.IntVar(&o.bundle, "bundle", 0, "run up to K ready scheduled steps that ask for the same resources in one scheduler job, each step still tracked on its own")
 	cmd.RegisterFlagCompletionFunc("pgen", completeFiles("py"))
 	cmd.MarkFlagDirname("out")

@@ -2,6 +2,7 @@ package adaptertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,13 +18,16 @@ import (
 // arrayParallel how many of them may run at once.
 const arrayTasks, arrayParallel = 20, 4
 
-// array: 20 steps submitted as one array (at most 4 running at once) are
-// each tracked on their own: each task runs its own script in its own
+// array: 20 steps submitted as one array (at most 4 running at once;
+// without a bound where the scheduler has none, which then refuses the
+// bounded array) are each tracked on their own: each task runs its own script in its own
 // workspace with its own output files, reports its own state and exit
 // code (1 for some, 137 for one) and records them as its own id; task 0,
 // cancelled while it runs, ends CANCELLED and leaves the others; and a
 // new executor that lost the submission's answer finds every task by its
-// id, and nothing for a submission that never happened.
+// id, and nothing for a submission that never happened. Where the
+// executor takes none of the suite's jobs as an array (Harness.ArrayRefused),
+// its refusal is checked instead.
 func (s *suite) array(t *testing.T, as adapters.ArraySubmitter) {
 	t.Parallel()
 	if max := as.MaxArray(); max < arrayTasks {
@@ -44,8 +48,21 @@ func (s *suite) array(t *testing.T, as adapters.ArraySubmitter) {
 		}
 		jobs[i] = s.job(t, fmt.Sprintf("arr%02d", i), cmd, "")
 	}
+	parallel := arrayParallel
+	if s.h.ArrayRefused || s.h.Unthrottled {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ids, err := as.SubmitArray(ctx, jobs, parallel)
+		cancel()
+		if !refused(err) {
+			t.Fatalf("submit array of %d jobs, at most %d at once: %v %v, want a refusal the conductor answers by submitting them one by one", len(jobs), parallel, ids, err)
+		}
+		if s.h.ArrayRefused {
+			return
+		}
+		parallel = 0
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	ids, err := as.SubmitArray(ctx, jobs, arrayParallel)
+	ids, err := as.SubmitArray(ctx, jobs, parallel)
 	cancel()
 	if err != nil {
 		t.Fatalf("submit array: %v", err)
@@ -98,16 +115,19 @@ func (s *suite) array(t *testing.T, as adapters.ArraySubmitter) {
 		t.Fatalf("find of a submission that never was: %v %v", found, err)
 	}
 
-	// At most arrayParallel run at once; task 0 is cancelled once it runs.
+	// At most parallel run at once; task 0 is cancelled once it runs.
 	running := func(res map[string]adapters.Status) {
+		if parallel == 0 {
+			return
+		}
 		n := 0
 		for _, st := range res {
 			if st.State == state.Running {
 				n++
 			}
 		}
-		if n > arrayParallel {
-			t.Errorf("%d tasks running at once, more than the array's limit %d: %s", n, arrayParallel, describe(res))
+		if n > parallel {
+			t.Errorf("%d tasks running at once, more than the array's limit %d: %s", n, parallel, describe(res))
 		}
 	}
 	s.watch(t, ids, func(res map[string]adapters.Status) bool {
@@ -177,6 +197,12 @@ func (s *suite) watch(t *testing.T, ids []string, done func(map[string]adapters.
 	}
 	t.Fatalf("waited %s for the array; last seen %s", s.h.Timeout, describe(last))
 	return nil
+}
+
+// refused reports whether err refuses a submission for good: no job was
+// created, nor is the scheduler down or at a limit.
+func refused(err error) bool {
+	return err != nil && !errors.Is(err, adapters.ErrUncertain) && !errors.Is(err, adapters.ErrUnavailable) && !errors.Is(err, adapters.ErrLimit)
 }
 
 func code(st adapters.Status) string {

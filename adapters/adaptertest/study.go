@@ -1,6 +1,7 @@
 package adaptertest
 
 import (
+	"bytes"
 	"context"
 	"math/rand"
 	"os"
@@ -164,18 +165,22 @@ func KillLoop(t *testing.T, dir string, env []string, kills int, limit time.Dura
 		}
 	}
 	cmd := start()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
-	var out []byte
-	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	go func() { err = cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(limit):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("the last conductor did not end the study in %s:\n%s", limit, out)
+		t.Fatalf("the last conductor did not end the study in %s:\n%s", limit, out.String())
 	}
 	if err != nil {
-		t.Fatalf("the last conductor: %v\n%s", err, out)
+		t.Fatalf("the last conductor: %v\n%s", err, out.String())
 	}
 }
 

@@ -45,6 +45,16 @@ type Harness struct {
 	// (adapters.ArraySubmitter); the Array subtest fails when they claim
 	// otherwise.
 	Arrays bool
+	// Unthrottled says the scheduler cannot bound how many tasks of an
+	// array run at once (Flux's flux submit --cc): the Array subtest
+	// checks that an array of more tasks than its parallel is refused,
+	// and submits its array without a bound.
+	Unthrottled bool
+	// ArrayRefused says the executor takes none of the suite's jobs as an
+	// array (Flux's nested jobs go through flux batch, which has no --cc):
+	// the Array subtest checks that it refuses them with an error the
+	// conductor answers by submitting them one by one.
+	ArrayRefused bool
 	// Replayed says the scheduler replays recorded sessions: a subtest
 	// whose commands carry the wall clock (KilledBeforeRecord asks for jobs
 	// submitted since a moment) cannot match them, and is left to the

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	fluxid "github.com/maestro-go/maestro/adapters/flux"
 )
 
 func TestMain(m *testing.M) {
@@ -338,5 +340,68 @@ func TestDirectives(t *testing.T) {
 	got, _ = directives("#!/bin/bash\n#BSUB -J j\n#BSUB -W \n#BSUBX -q no\n\ntrue\n#BSUB -q late\n", bsubSentinel, false)
 	if fmt.Sprint(got) != "[[-J j] [-W]]" {
 		t.Errorf("bsub directives %q", got)
+	}
+}
+
+// flux submit --cc=IDSET: a job of its own for each index, in order, its
+// id printed on a line of its own, FLUX_JOB_CC set to the index and {cc}
+// replaced in the options and the command; the copies compete for cores
+// like any jobs; a refused copy is reported after its label and the
+// others still go; flux batch and flux run have no --cc. flux jobs
+// --since lists what was active that long ago or since.
+func TestFluxCC(t *testing.T) {
+	t.Parallel()
+	f := Start(t, EnvFluxCores+"=2", EnvQueues+"=debug")
+	ws := t.TempDir()
+	script := filepath.Join(ws, "cc.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\necho \"$FLUX_JOB_CC $1\" > out.$FLUX_JOB_CC\nsleep 0.3\n"), 0o755)
+	out, stderr, code := run(t, f, "", "flux", "submit", "--cc=0-2,5", "--cwd="+ws, "--job-name=cc-{cc}", "-n", "1", script, "arg{cc}")
+	ids := strings.Fields(out)
+	if code != 0 || stderr != "" || len(ids) != 4 {
+		t.Fatalf("flux submit --cc: exit %d, %q %q", code, out, stderr)
+	}
+	listed := until(t, f, `CD\n.* CD\n.* CD\n.* CD\n$`, "flux", "jobs", "-a", "-n", "-o", "{name} {status_abbrev}", ids[0], ids[1], ids[2], ids[3])
+	if !strings.HasPrefix(listed, "cc-0 CD\ncc-1 CD\ncc-2 CD\ncc-5 CD\n") {
+		t.Errorf("names and states in id order:\n%s", listed)
+	}
+	for _, cc := range []string{"0", "1", "2", "5"} {
+		if data, _ := os.ReadFile(filepath.Join(ws, "out."+cc)); string(data) != cc+" arg"+cc+"\n" {
+			t.Errorf("copy %s wrote %q", cc, data)
+		}
+	}
+	// Two cores: no more than two of the four copies ran at once.
+	var runs [][2]time.Time
+	s := &store{dir: f.Dir}
+	for _, id := range ids {
+		n, _ := fluxid.ParseID(id)
+		j, _ := s.load("flux", n)
+		runs = append(runs, [2]time.Time{j.Started, j.Ended})
+	}
+	for _, r := range runs {
+		at := 0
+		for _, o := range runs {
+			if !o[0].After(r[0]) && o[1].After(r[0]) {
+				at++
+			}
+		}
+		if at > 2 {
+			t.Errorf("%d copies ran at once on 2 cores: %v", at, runs)
+		}
+	}
+	out, stderr, code = run(t, f, "", "flux", "submit", "--cc=0-1", "-q", "nope", script)
+	if out != "" || stderr != "cc=0: [Errno 1] Invalid queue 'nope' specified\ncc=1: [Errno 1] Invalid queue 'nope' specified\n" || code != 1 {
+		t.Errorf("refused copies: %q %q exit %d", out, stderr, code)
+	}
+	for _, sub := range []string{"batch", "run"} {
+		if _, stderr, code := run(t, f, "", "flux", sub, "--cc=0-1", "-n", "1", script); !strings.Contains(stderr, "unrecognized arguments: --cc=0-1") || code != 2 {
+			t.Errorf("flux %s --cc: %q exit %d", sub, stderr, code)
+		}
+	}
+	since, _, _ := run(t, f, "", "flux", "jobs", "-n", "--since=-1h", "-o", "{name}")
+	if since != "cc-0\ncc-1\ncc-2\ncc-5\n" {
+		t.Errorf("flux jobs --since=-1h: %q", since)
+	}
+	if last, _, _ := run(t, f, "", "flux", "jobs", "-a", "-n", "-c", "1", "-o", "{name}"); last != "cc-5\n" {
+		t.Errorf("flux jobs -c 1: %q", last)
 	}
 }

@@ -36,6 +36,9 @@ var fluxProfile = profile{
 	cleanup: 50 * time.Millisecond, // state C (CLEANUP) before the result
 	env: func(j *job) []string {
 		env := []string{"FLUX_JOB_ID=" + fluxid.F58(j.ID)}
+		if j.CC != "" {
+			env = append(env, "FLUX_JOB_CC="+j.CC)
+		}
 		if j.Instance != "" {
 			env = append(env, EnvDir+"="+j.Instance, "FLUX_URI=local://"+j.Instance+"/local", EnvFluxURI+"=")
 		}
@@ -129,7 +132,7 @@ func fluxError(prog string, format string, a ...any) int {
 
 var batchOptions = options{
 	values: []string{"-N", "-n", "-c", "-g", "-t", "-q", "-B", "--job-name", "--output", "--error", "--cwd",
-		"--urgency", "-o", "-S", "--flags", "--dependency", "--env", "--begin-time", "--signal", "--requires"},
+		"--urgency", "-o", "-S", "--flags", "--dependency", "--env", "--begin-time", "--signal", "--requires", "--cc"},
 	flags: []string{"--exclusive", "--wrap", "-v"},
 	alias: map[string]string{"--nodes": "-N", "--nslots": "-n", "--cores-per-slot": "-c", "--gpus-per-slot": "-g",
 		"--time-limit": "-t", "--queue": "-q", "--bank": "-B", "--setopt": "-o", "--setattr": "-S", "--verbose": "-v"},
@@ -141,28 +144,100 @@ var fluxSentinel = regexp.MustCompile(`^#+\s*(flux|FLUX):`)
 // fluxBatch submits a script, printing the job id: for flux batch, its
 // #flux: directives, then the command line's options, which win; for flux
 // submit (which reads no directives), the command line's options only.
+// flux submit --cc=IDSET submits a copy for each index of the set, in
+// order, each a job of its own with FLUX_JOB_CC set to its index and
+// {cc} in its options and command replaced by it, and prints their ids
+// one a line as it submits them; a copy the instance refuses is reported
+// on stderr after "cc=INDEX: ", and the others are still submitted.
 func fluxBatch(prog string, args []string, batch bool) int {
 	cmdline := map[string]string{}
 	operands, err := batchOptions.parse(args, cmdline, true, false)
 	if err != nil {
 		return fluxUsage(prog, "%v", err)
 	}
+	copies := []string{""}
+	if cc, ok := cmdline["--cc"]; ok {
+		delete(cmdline, "--cc")
+		if batch { // an option of flux submit and bulksubmit only
+			return fluxUsage(prog, "unrecognized arguments: --cc=%s", cc)
+		}
+		if copies, err = idset(cc); err != nil {
+			return fluxUsage(prog, "argument --cc: %v", err)
+		}
+	}
+	code := 0
+	for _, cc := range copies {
+		opts, args := replaceCC(cmdline, operands, cc)
+		c, refused := fluxSubmit(prog, opts, args, batch, cc)
+		switch {
+		case c != 0 && !refused:
+			return c
+		case c != 0:
+			code = c
+		}
+	}
+	return code
+}
+
+// replaceCC returns the options and operands of copy cc of a submission,
+// {cc} replaced by its index; with cc "" (no --cc) they are as given.
+func replaceCC(opts map[string]string, operands []string, cc string) (map[string]string, []string) {
+	if cc == "" {
+		return opts, operands
+	}
+	r := strings.NewReplacer("{cc}", cc)
+	copied := make(map[string]string, len(opts))
+	for k, v := range opts {
+		copied[k] = r.Replace(v)
+	}
+	args := make([]string, len(operands))
+	for i, v := range operands {
+		args[i] = r.Replace(v)
+	}
+	return copied, args
+}
+
+// idset reads an RFC 22 idset: "0-19", "1,3,5-7".
+func idset(s string) ([]string, error) {
+	var ids []string
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := a, error(nil)
+		if isRange {
+			b, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil || a < 0 || b < a {
+			return nil, fmt.Errorf("invalid idset '%s'", s)
+		}
+		for i := a; i <= b; i++ {
+			ids = append(ids, strconv.Itoa(i))
+		}
+	}
+	return ids, nil
+}
+
+// fluxSubmit submits one job (copy cc of a flux submit --cc, or "") and
+// prints its id; refused is true when the instance refused the job
+// itself (the command goes on with the next copy).
+func fluxSubmit(prog string, cmdline map[string]string, operands []string, batch bool, cc string) (code int, refused bool) {
 	var script []byte
+	var err error
 	name := "batch"
 	if len(operands) == 0 {
 		script, err = io.ReadAll(os.Stdin)
 	} else {
 		name = filepath.Base(operands[0])
 		if script, err = os.ReadFile(operands[0]); err != nil {
-			return fluxError(prog, "[Errno 2] No such file or directory: '%s'", operands[0])
+			return fluxError(prog, "[Errno 2] No such file or directory: '%s'", operands[0]), false
 		}
 	}
 	if err != nil || !strings.HasPrefix(string(script), "#!") {
-		return fluxError(prog, "batch does not appear to start with '#!'")
+		return fluxError(prog, "batch does not appear to start with '#!'"), false
 	}
 	lines, err := directives(string(script), fluxSentinel, true)
 	if err != nil {
-		return fluxError(prog, "%v", err)
+		return fluxError(prog, "%v", err), false
 	}
 	if !batch {
 		lines = nil
@@ -170,34 +245,41 @@ func fluxBatch(prog string, args []string, batch bool) int {
 	opts := map[string]string{}
 	for _, words := range lines {
 		if _, err := batchOptions.parse(words, opts, false, false); err != nil {
-			return fluxError(prog, "submission directive: %v", err)
+			return fluxError(prog, "submission directive: %v", err), false
 		}
 	}
 	for k, v := range cmdline {
 		opts[k] = v
 	}
 	if batch && opts["-N"] == "" && opts["-n"] == "" {
-		return fluxError(prog, "Number of slots to allocate must be specified")
+		return fluxError(prog, "Number of slots to allocate must be specified"), false
 	}
 	s, err := openStore()
 	if err != nil {
-		return fluxError(prog, "fake: %v", err)
+		return fluxError(prog, "fake: %v", err), false
 	}
-	j, code := fluxJob(prog, s, opts, batch)
+	label := ""
+	if cc != "" {
+		label = "cc=" + cc + ": "
+	}
+	j, code := fluxJob(prog, s, opts, batch, label)
 	if j == nil {
-		return code
+		return code, true
 	}
 	if n := opts["--job-name"]; n != "" {
 		name = n
 	}
-	j.Name = name
+	j.Name, j.CC = name, cc
+	if len(operands) > 1 {
+		j.Args = operands[1:]
+	}
 	if batch {
 		j.Tasks, j.Instance = 1, filepath.Join(s.dir, "instances", strconv.FormatUint(j.ID, 10))
 		if err := os.MkdirAll(j.Instance, 0o755); err != nil {
-			return fluxError(prog, "fake: %v", err)
+			return fluxError(prog, "fake: %v", err), false
 		}
 		if err := os.WriteFile(filepath.Join(j.Instance, "cores"), []byte(strconv.Itoa(j.Cores)), 0o644); err != nil {
-			return fluxError(prog, "fake: %v", err)
+			return fluxError(prog, "fake: %v", err), false
 		}
 	}
 	output := func(template string) string {
@@ -211,16 +293,16 @@ func fluxBatch(prog string, args []string, batch bool) int {
 		j.Stderr = output(e)
 	}
 	if err := s.submit(j, script); err != nil {
-		return fluxError(prog, "fake: %v", err)
+		return fluxError(prog, "fake: %v", err), false
 	}
 	fmt.Println(fluxid.F58(j.ID))
-	return 0
+	return 0, false
 }
 
 // fluxJob checks the options of a submission and makes its job (nil, with
 // the command's exit status, when flux refuses them): the queue, the
 // resources, the time limit and the working directory.
-func fluxJob(prog string, s *store, opts map[string]string, batch bool) (*job, int) {
+func fluxJob(prog string, s *store, opts map[string]string, batch bool, label string) (*job, int) {
 	if q := opts["-q"]; q != "" {
 		queues := strings.FieldsFunc(os.Getenv(EnvQueues), func(r rune) bool { return r == ',' || r == ' ' })
 		known := false
@@ -232,12 +314,12 @@ func fluxJob(prog string, s *store, opts map[string]string, batch bool) (*job, i
 		case len(queues) == 0 && batch:
 			return nil, fluxError(prog, "'%s' is not a valid queue", q)
 		case len(queues) == 0:
-			fmt.Fprintf(os.Stderr, "[Errno 22] '%s' is not a valid queue\n", q)
+			fmt.Fprintf(os.Stderr, "%s[Errno 22] '%s' is not a valid queue\n", label, q)
 			return nil, 1
 		case batch:
 			return nil, fluxError(prog, "Invalid queue '%s' specified", q)
 		default:
-			fmt.Fprintf(os.Stderr, "[Errno 1] Invalid queue '%s' specified\n", q)
+			fmt.Fprintf(os.Stderr, "%s[Errno 1] Invalid queue '%s' specified\n", label, q)
 			return nil, 1
 		}
 	}
@@ -287,6 +369,9 @@ func fluxRun(prog string, args []string) int {
 	if err != nil {
 		return fluxUsage(prog, "%v", err)
 	}
+	if cc, ok := opts["--cc"]; ok { // an option of flux submit and bulksubmit only
+		return fluxUsage(prog, "unrecognized arguments: --cc=%s", cc)
+	}
 	if len(operands) == 0 {
 		return fluxUsage(prog, "the following arguments are required: command")
 	}
@@ -294,7 +379,7 @@ func fluxRun(prog string, args []string) int {
 	if err != nil {
 		return fluxError(prog, "fake: %v", err)
 	}
-	j, code := fluxJob(prog, s, opts, false)
+	j, code := fluxJob(prog, s, opts, false, "")
 	if j == nil {
 		return code
 	}
@@ -442,6 +527,21 @@ func fluxJobs(prog string, args []string) int {
 	if _, err := pyFormat(format, known); err != nil {
 		return fluxError(prog, "Error in user format: %v", err)
 	}
+	// --since=-FSD: the jobs active that long ago or since (the only form
+	// of WHEN the fake reads); it implies -a.
+	var since time.Duration
+	if w := opts["--since"]; w != "" {
+		ago, ok := strings.CutPrefix(w, "-")
+		if since, err = fsd(ago); !ok || err != nil || since == 0 {
+			return fluxError(prog, "--since: invalid time '%s' (the fake reads -FSD only)", w)
+		}
+	}
+	count := 1000 // flux jobs -c: the newest 1000 by default
+	if c := opts["-c"]; c != "" {
+		if count, err = strconv.Atoi(c); err != nil || count < 1 { // what flux makes of 0 was not recorded
+			return fluxUsage(prog, "argument -c/--count: invalid int value: '%s' (the fake reads N > 0 only)", c)
+		}
+	}
 	filtered := opts["-a"] != "" || opts["-A"] != "" || opts["-u"] != "" || opts["-f"] != "" || opts["-c"] != ""
 	if len(ids) > 0 && filtered {
 		fmt.Fprintf(os.Stderr, "%s: WARNING: Filtering options ignored with jobid list\n", prog)
@@ -455,10 +555,15 @@ func fluxJobs(prog string, args []string) int {
 	}
 	var list []*job
 	if len(ids) == 0 {
+		all := opts["-a"] != "" || opts["-A"] != "" || since != 0
 		for _, j := range s.all("flux") {
-			if (opts["-a"] != "" || opts["-A"] != "" || j.Phase != ended) && (opts["--name"] == "" || opts["--name"] == j.Name) {
+			if (all || j.Phase != ended) && (since == 0 || j.Phase != ended || time.Since(j.Ended) <= since) &&
+				(opts["--name"] == "" || opts["--name"] == j.Name) {
 				list = append(list, j)
 			}
+		}
+		if len(list) > count { // the newest count
+			list = list[len(list)-count:]
 		}
 	}
 	for i, id := range ids {

@@ -43,6 +43,7 @@ type job struct {
 	User      string        `json:"user"`
 	Dir       string        `json:"dir"`                // working directory
 	Script    string        `json:"script"`             // the spooled copy that runs
+	Args      []string      `json:"args,omitempty"`     // the script's arguments (flux submit and batch pass them)
 	Stdout    string        `json:"stdout"`             // "" discards
 	Stderr    string        `json:"stderr"`             // "" goes with stdout
 	Limit     time.Duration `json:"limit"`              // scaled walltime; 0 for none
@@ -50,6 +51,7 @@ type job struct {
 	GPUs      int           `json:"gpus,omitempty"`     // Flux: GPUs asked for (the fake instance has none)
 	Tasks     int           `json:"tasks,omitempty"`    // Flux: copies of the script run together (flux submit -n)
 	Instance  string        `json:"instance,omitempty"` // Flux: the state directory of a flux batch job's own instance
+	CC        string        `json:"cc,omitempty"`       // Flux: the index of a copy of flux submit --cc (FLUX_JOB_CC)
 	Env       []string      `json:"env"`
 	Phase     phase         `json:"phase"`
 	End       ending        `json:"end,omitempty"`
@@ -179,9 +181,9 @@ func (s *store) submit(j *job, script []byte) error {
 	}
 	j.User, j.Phase, j.Submitted = user(), pending, time.Now()
 	j.Env = append(os.Environ(), profiles[j.Sched].env(j)...)
-	if err := s.save(j); err != nil {
-		return err
-	}
+	// The supervisor starts first and waits for the job's record: a
+	// command killed in between leaves no job (it printed no id), never
+	// one recorded that nothing runs.
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -196,8 +198,12 @@ func (s *store) submit(j *job, script []byte) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	return cmd.Process.Release()
+	cmd.Process.Release()
+	return s.save(j)
 }
+
+// recordWait is how long a supervisor waits for its job's record.
+const recordWait = 10 * time.Second
 
 // poll is how often a supervisor looks for a cancel request.
 const poll = 10 * time.Millisecond
@@ -214,6 +220,9 @@ func supervise(args []string) int {
 	s := &store{dir: args[0]}
 	id, _ := strconv.ParseUint(args[1], 10, 64)
 	j, ok := s.load("", id)
+	for start := time.Now(); !ok && time.Since(start) < recordWait; j, ok = s.load("", id) {
+		time.Sleep(poll)
+	}
 	if !ok {
 		fmt.Fprintf(os.Stderr, "no job %d in %s\n", id, s.dir)
 		return 1
@@ -352,13 +361,13 @@ func instanceCores(dir string) int {
 // closeOutput closes this process's copies of the output files once it
 // has started (or failed to).
 func command(j *job) (*exec.Cmd, func(), error) {
-	cmd := exec.Command(j.Script)
+	cmd := exec.Command(j.Script, j.Args...)
 	if data, err := os.ReadFile(j.Script); err == nil && !strings.HasPrefix(string(data), "#!") {
-		cmd = exec.Command("/bin/sh", j.Script)
+		cmd = exec.Command("/bin/sh", append([]string{j.Script}, j.Args...)...)
 	}
 	if j.Tasks > 1 { // the exit status is the last failing task's
-		cmd = exec.Command("/bin/sh", "-c", `i=0; while [ $i -lt `+strconv.Itoa(j.Tasks)+` ]; do "$0" & pids="$pids $!"; i=$((i+1)); done
-rc=0; for p in $pids; do wait $p || rc=$?; done; exit $rc`, j.Script)
+		cmd = exec.Command("/bin/sh", append([]string{"-c", `i=0; while [ $i -lt ` + strconv.Itoa(j.Tasks) + ` ]; do "$0" "$@" & pids="$pids $!"; i=$((i+1)); done
+rc=0; for p in $pids; do wait $p || rc=$?; done; exit $rc`, j.Script}, j.Args...)...)
 	}
 	cmd.Dir, cmd.Env = j.Dir, j.Env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

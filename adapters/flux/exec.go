@@ -16,13 +16,18 @@ type executor struct {
 	cfg     adapters.Config
 	env     []string // added to every flux command: FLUX_URI from the batch block
 	journal *adapters.Journal
+	rec     *adapters.Recorder // how array tasks record their end (see SubmitArray)
 }
 
 // Open implements adapters.Adapter. Commands reach the broker at
 // batch.flux_uri when the spec sets it, else at FLUX_URI of the
 // environment (else flux's own default, the system instance).
 func (*Adapter) Open(cfg adapters.Config) (adapters.Executor, error) {
-	e := &executor{cfg: adapters.WithDefaults(cfg), journal: adapters.OpenJournal(cfg.StateDir, "flux-jobs.jsonl")}
+	rec, err := adapters.NewRecorder(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	e := &executor{cfg: adapters.WithDefaults(cfg), journal: adapters.OpenJournal(cfg.StateDir, "flux-jobs.jsonl"), rec: rec}
 	if cfg.Batch != nil && cfg.Batch.FluxURI != "" {
 		e.env = []string{"FLUX_URI=" + cfg.Batch.FluxURI}
 	}
@@ -81,10 +86,17 @@ func (e *executor) record(id string, j *adapters.Job, submitted time.Time) {
 // Find implements adapters.Executor: `flux jobs -a --name=NAME` for each
 // job, whose {t_submit} must be since the given time; a job the journal
 // holds for an earlier submission of the step does not count, and of the
-// others the latest is the one.
+// others the latest is the one. The jobs submitted as array tasks are
+// found all at once, by their tasks' names (see findTasks).
 func (e *executor) Find(ctx context.Context, jobs []*adapters.Job, since time.Time) (map[string]string, error) {
-	found := map[string]string{}
+	found, tasks, err := e.findTasks(ctx, jobs, since)
+	if err != nil {
+		return nil, err
+	}
 	for _, j := range jobs {
+		if tasks[j.Name] {
+			continue
+		}
 		out, _, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", "jobs", "-a", "-n", "--name="+j.Name, "-o", "{id} {t_submit}")
 		if err != nil {
 			return nil, err

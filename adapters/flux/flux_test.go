@@ -32,7 +32,9 @@ func batch() spec.Batch { return spec.Batch{Type: "flux", Shell: "/bin/bash"} }
 // TestConformance runs the shared suite against the fake flux, a minute
 // of walltime taking 1.2 s: steps that are not nested go through flux
 // submit with their directives as options, nested ones through flux batch
-// (here with a bank and a queue the instance has).
+// (here with a bank and a queue the instance has). Steps that are not
+// nested go in arrays as flux submit --cc; nested ones cannot (flux batch
+// has no --cc).
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	for _, nested := range []bool{false, true} {
@@ -52,6 +54,9 @@ func TestConformance(t *testing.T) {
 				UnknownID:       "ƒ68GN",
 				Nested:          nested,
 				Env:             f.Environ,
+				Arrays:          true,
+				Unthrottled:     true,
+				ArrayRefused:    nested,
 			})
 		})
 	}

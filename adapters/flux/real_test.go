@@ -41,6 +41,9 @@ func TestRealFlux(t *testing.T) {
 			Poll:            500 * time.Millisecond,
 			UnknownID:       "ƒ68GN",
 			Nested:          nested,
+			Arrays:          true,
+			Unthrottled:     true,
+			ArrayRefused:    nested,
 		})
 	}
 	checkStudy(t, nil, 15*time.Minute)
