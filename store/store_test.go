@@ -31,7 +31,7 @@ func newStudy(t *testing.T, n int) (string, *Store) {
 }
 
 func TestCreateAndRead(t *testing.T) {
-	dir, st := newStudy(t, 30)
+	dir, _ := newStudy(t, 30)
 	if _, err := Create(dir, &StudyInfo{}, Settings{}, nil, nil, state.StudyInitialized); err == nil {
 		t.Fatal("a second Create must refuse")
 	}
