@@ -213,6 +213,40 @@ global.parameters:
 	}
 }
 
+// A step that overruns its own walltime inside a bundle is TIMEDOUT on
+// its own and restarted alone with its restart script, while the bundle
+// goes on with the steps after it, which run once.
+func TestBundleStepWalltime(t *testing.T) {
+	t.Parallel()
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir, end := runBundled(t, f, `
+  - name: fan
+    description: fan
+    run:
+      cmd: "if [ $(X) = 2 ]; then sleep 60; fi; echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      restart: "echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      procs: 1
+      walltime: "00:00:01"
+global.parameters:
+  X: {values: [1, 2, 3], label: X.%%}
+`, store.Settings{Bundle: 3, RLimit: 1}, func(t *Tunables) {
+		t.BundleParallel, t.BundleLead, t.BundleGrace = 1, 2*time.Second, time.Second
+	})
+	if end != state.StudyFinished || f.bundles != 1 {
+		t.Fatalf("end %s after %d bundles", end, f.bundles)
+	}
+	st := readStatus(t, dir)
+	if s := st["fan_X.2"]; s.Restarts != 1 || f.names[s.JobID] != "fan_X.2" || len(f.scripts["fan_X.2"]) != 1 ||
+		!strings.Contains(f.scripts["fan_X.2"][0], "restart") {
+		t.Errorf("fan_X.2: %+v, want restarted alone", s)
+	}
+	for name, want := range map[string]int{"fan_X.1": 1, "fan_X.2": 0, "fan_X.3": 1} {
+		if n := ledger(t, dir)[name]; n != want || name != "fan_X.2" && st[name].State != state.Finished {
+			t.Errorf("%s: %s, ran to its end %d times in its bundle, want %d", name, st[name].State, n, want)
+		}
+	}
+}
+
 // The answer to a bundle's submission is lost (the job was created): the
 // conductor finds the bundle by its name and never submits it again.
 func TestLostBundleIsFoundNotRepeated(t *testing.T) {

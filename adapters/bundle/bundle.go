@@ -188,8 +188,16 @@ func (b *Bundle) Write(w adapters.ScriptWriter, rec adapters.Records, token stri
 		if rc == "" {
 			return nil, fmt.Errorf("bundle %s: no state directory to record the steps' ends in", b.Name)
 		}
+		limit := time.Duration(0)
+		if adapters.Truthy(j.Walltime) {
+			var err error
+			if limit, err = adapters.ParseWalltime(j.Walltime); err != nil {
+				return nil, fmt.Errorf("bundle %s: step %s: %w", b.Name, j.Name, err)
+			}
+		}
 		fields := []string{j.Name, j.Token, abs(j.Script), abs(j.Workspace),
-			abs(filepath.Join(j.Workspace, j.Name+".out")), abs(filepath.Join(j.Workspace, j.Name+".err")), abs(rc)}
+			abs(filepath.Join(j.Workspace, j.Name+".out")), abs(filepath.Join(j.Workspace, j.Name+".err")), abs(rc),
+			strconv.Itoa(int((limit + time.Second - 1) / time.Second))}
 		for _, f := range fields {
 			if f == "" || strings.ContainsAny(f, "\t\n\r") {
 				return nil, fmt.Errorf("bundle %s: step %s: %q cannot go in the step table (empty, or a tab or line break in it)", b.Name, j.Name, f)
@@ -200,7 +208,7 @@ func (b *Bundle) Write(w adapters.ScriptWriter, rec adapters.Records, token stri
 		if err := adapters.KeepOutput(j.Workspace, j.Name); err != nil {
 			return nil, fmt.Errorf("bundle %s: step %s: %w", b.Name, j.Name, err)
 		}
-		for _, p := range []string{rc, b.path(j.Name, ".start"), b.path(j.Name, ".end")} {
+		for _, p := range []string{rc, b.path(j.Name, ".start"), b.path(j.Name, ".end"), b.path(j.Name, ".over")} {
 			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 				return nil, err
 			}

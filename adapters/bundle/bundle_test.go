@@ -184,6 +184,50 @@ echo "out of %[2]s in $PWD"; echo "err of %[2]s" >&2; exit %[3]d`, running, name
 	}
 }
 
+// TestRunnerStepWalltime runs steps one at a time, each with a walltime
+// of its own: the one that sleeps past it is TERMed and TIMEDOUT, the one
+// that ignores TERM is KILLed after the grace, the quick one and the one
+// after them end on their own, and the runner goes on to the end.
+func TestRunnerStepWalltime(t *testing.T) {
+	s := newStudy(t)
+	members := []bundle.Member{
+		s.step("quick", "00:00:01", "exit 0"),
+		s.step("over", "00:00:01", "sleep 60"),
+		s.step("stubborn", "00:00:01", "trap '' TERM; sleep 60"),
+		s.step("after", "00:01:00", "exit 4"),
+	}
+	b, job := s.write("bundle_1", members, bundle.Options{Parallel: 1, Lead: 3 * time.Second, Grace: time.Second})
+	if err := runLocal(t, b, job).Wait(); err != nil {
+		t.Fatalf("runner: %v, want exit 0 once every step ended", err)
+	}
+	for _, c := range []struct {
+		name  string
+		phase bundle.Phase
+		code  int
+		state state.State
+	}{
+		{"quick", bundle.Ended, 0, state.Finished},
+		{"over", bundle.Overran, 128 + int(syscall.SIGTERM), state.TimedOut},
+		{"stubborn", bundle.Overran, 128 + int(syscall.SIGKILL), state.TimedOut},
+		{"after", bundle.Ended, 4, state.Failed},
+	} {
+		var j *adapters.Job
+		for _, m := range members {
+			if m.Job.Name == c.name {
+				j = m.Job
+			}
+		}
+		o := b.Read(j, "")
+		st, again := o.Status(state.Finished)
+		if o.Phase != c.phase || o.Code != c.code || st.State != c.state || again {
+			t.Errorf("%s: %s with %d -> %s (again %v), want %s with %d -> %s", c.name, o.Phase, o.Code, st.State, again, c.phase, c.code, c.state)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(b.Dir, "quick.over")); err == nil {
+		t.Error("quick, ended within its walltime, was marked over it")
+	}
+}
+
 // TestRunnerStops signals a runner with 2 steps at a time while one step
 // sleeps and one ignores TERM: the step that ended before keeps its end,
 // the running ones are recorded as stopped (KILLed after the grace if

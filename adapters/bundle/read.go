@@ -21,9 +21,10 @@ const (
 	Ended                   // it ended on its own, with Code
 	TimedOut                // the runner stopped it at the walltime's warning
 	Stopped                 // the runner stopped it on TERM, INT or HUP
+	Overran                 // the runner stopped it at its own walltime
 )
 
-var phaseNames = [...]string{"not started", "started", "ended", "timed out", "stopped"}
+var phaseNames = [...]string{"not started", "started", "ended", "timed out", "stopped", "overran"}
 
 func (p Phase) String() string { return phaseNames[p] }
 
@@ -80,6 +81,8 @@ func Read(dir string, j *adapters.Job, id string) Outcome {
 		o.Phase = TimedOut
 	case "stopped":
 		o.Phase = Stopped
+	case "overran":
+		o.Phase = Overran
 	default:
 		return o
 	}
@@ -105,7 +108,8 @@ func unix(s string) time.Time {
 // no end recorded (the runner itself was killed) ends as the bundle did:
 // TIMEDOUT, CANCELLED or HWFAILURE, else FAILED. A step stopped on TERM
 // is TIMEDOUT when the bundle timed out, else CANCELLED, and waits for the
-// bundle's own end to tell.
+// bundle's own end to tell. A step stopped at its own walltime is
+// TIMEDOUT.
 func (o Outcome) Status(bundle state.State) (s adapters.Status, again bool) {
 	ended := bundle.Terminal()
 	switch o.Phase {
@@ -137,6 +141,8 @@ func (o Outcome) Status(bundle state.State) (s adapters.Status, again bool) {
 		return s, false
 	case TimedOut:
 		return adapters.Status{State: state.TimedOut, ExitCode: &o.Code, Reason: "stopped at its bundle's walltime"}, false
+	case Overran:
+		return adapters.Status{State: state.TimedOut, ExitCode: &o.Code, Reason: "stopped at its own walltime in its bundle"}, false
 	}
 	if !ended {
 		return adapters.Status{State: state.Running, Reason: "stopped; its bundle is ending"}, false
