@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -150,6 +151,41 @@ global.parameters:
 	}
 }
 
+// runSleeperFan runs a fan of n steps with the walltime given, all in
+// bundles of n that run one step at a time, where fan_X.2 sleeps past any
+// walltime and has a restart script: the study must finish after the
+// number of bundles given, with fan_X.2 restarted once, alone, with its
+// restart script. It returns the study and its steps' states.
+func runSleeperFan(t *testing.T, f *fakeSched, walltime string, n, bundles int) (string, map[string]store.StepStatus) {
+	t.Helper()
+	values := make([]string, n)
+	for i := range values {
+		values[i] = strconv.Itoa(i + 1)
+	}
+	dir, end := runBundled(t, f, `
+  - name: fan
+    description: fan
+    run:
+      cmd: "if [ $(X) = 2 ]; then sleep 60; fi; echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      restart: "echo fan_X.$(X) >> $(SPECROOT)/ledger"
+      procs: 1
+      walltime: "`+walltime+`"
+global.parameters:
+  X: {values: [`+strings.Join(values, ", ")+`], label: X.%%}
+`, store.Settings{Bundle: n, RLimit: 1}, func(t *Tunables) {
+		t.BundleParallel, t.BundleLead, t.BundleGrace = 1, 2*time.Second, time.Second
+	})
+	if end != state.StudyFinished || f.bundles != bundles {
+		t.Fatalf("end %s after %d bundles, want FINISHED after %d", end, f.bundles, bundles)
+	}
+	st := readStatus(t, dir)
+	if s := st["fan_X.2"]; s.Restarts != 1 || f.names[s.JobID] != "fan_X.2" || len(f.scripts["fan_X.2"]) != 1 ||
+		!strings.Contains(f.scripts["fan_X.2"][0], "restart") {
+		t.Errorf("fan_X.2: %+v, submitted alone as %v, want restarted once alone", s, f.scripts["fan_X.2"])
+	}
+	return dir, st
+}
+
 // At a bundle's walltime (the scheduler's warning, USR1) the step running
 // is TIMEDOUT and restarted alone with its restart script; the steps not
 // yet started go back to the ready queue and run in a later bundle; the
@@ -177,27 +213,7 @@ func TestBundleTimeout(t *testing.T) {
 		}
 		return done(state.Finished, 0)
 	}
-	dir, end := runBundled(t, f, `
-  - name: fan
-    description: fan
-    run:
-      cmd: "if [ $(X) = 2 ]; then sleep 60; fi; echo fan_X.$(X) >> $(SPECROOT)/ledger"
-      restart: "echo fan_X.$(X) >> $(SPECROOT)/ledger"
-      procs: 1
-      walltime: "00:01:00"
-global.parameters:
-  X: {values: [1, 2, 3, 4], label: X.%%}
-`, store.Settings{Bundle: 4, RLimit: 1}, func(t *Tunables) {
-		t.BundleParallel, t.BundleLead, t.BundleGrace = 1, 2*time.Second, time.Second
-	})
-	if end != state.StudyFinished || f.bundles != 2 {
-		t.Fatalf("end %s after %d bundles", end, f.bundles)
-	}
-	st := readStatus(t, dir)
-	if s := st["fan_X.2"]; s.Restarts != 1 || f.names[s.JobID] != "fan_X.2" || len(f.scripts["fan_X.2"]) != 1 ||
-		!strings.Contains(f.scripts["fan_X.2"][0], "restart") {
-		t.Errorf("fan_X.2: %+v, submitted alone as %v", s, f.scripts["fan_X.2"])
-	}
+	dir, st := runSleeperFan(t, f, "00:01:00", 4, 2)
 	first := st["fan_X.1"].JobID
 	for _, name := range []string{"fan_X.3", "fan_X.4"} {
 		if s := st[name]; s.JobID == first || !strings.HasPrefix(f.names[s.JobID], "bundle-") || s.Attempts != 0 {
@@ -219,27 +235,7 @@ global.parameters:
 func TestBundleStepWalltime(t *testing.T) {
 	t.Parallel()
 	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
-	dir, end := runBundled(t, f, `
-  - name: fan
-    description: fan
-    run:
-      cmd: "if [ $(X) = 2 ]; then sleep 60; fi; echo fan_X.$(X) >> $(SPECROOT)/ledger"
-      restart: "echo fan_X.$(X) >> $(SPECROOT)/ledger"
-      procs: 1
-      walltime: "00:00:01"
-global.parameters:
-  X: {values: [1, 2, 3], label: X.%%}
-`, store.Settings{Bundle: 3, RLimit: 1}, func(t *Tunables) {
-		t.BundleParallel, t.BundleLead, t.BundleGrace = 1, 2*time.Second, time.Second
-	})
-	if end != state.StudyFinished || f.bundles != 1 {
-		t.Fatalf("end %s after %d bundles", end, f.bundles)
-	}
-	st := readStatus(t, dir)
-	if s := st["fan_X.2"]; s.Restarts != 1 || f.names[s.JobID] != "fan_X.2" || len(f.scripts["fan_X.2"]) != 1 ||
-		!strings.Contains(f.scripts["fan_X.2"][0], "restart") {
-		t.Errorf("fan_X.2: %+v, want restarted alone", s)
-	}
+	dir, st := runSleeperFan(t, f, "00:00:01", 3, 1)
 	for name, want := range map[string]int{"fan_X.1": 1, "fan_X.2": 0, "fan_X.3": 1} {
 		if n := ledger(t, dir)[name]; n != want || name != "fan_X.2" && st[name].State != state.Finished {
 			t.Errorf("%s: %s, ran to its end %d times in its bundle, want %d", name, st[name].State, n, want)
