@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,7 +57,8 @@ func submitSlurm(t *testing.T, s *study, job *adapters.Job, limit time.Duration)
 
 // TestSlurmBundle runs 50 trivial steps as one sbatch job, 4 at a time:
 // every step ends FINISHED with its own record, start and end, with the
-// bundle's job id.
+// bundle's job id; one more, which sleeps past its own walltime of 2 s,
+// is stopped alone and TIMEDOUT.
 func TestSlurmBundle(t *testing.T) {
 	requireSlurm(t)
 	t.Parallel()
@@ -65,10 +67,16 @@ func TestSlurmBundle(t *testing.T) {
 	for i := range 50 {
 		members = append(members, s.step(fmt.Sprintf("trivial_%02d", i), "00:01:00", "echo $PWD"))
 	}
-	b, job := s.write("bundle_50", members, bundle.Options{Parallel: 4})
+	overrun := s.step("overrun", "00:00:02", "sleep 60")
+	b, job := s.write("bundle_50", append(members, overrun), bundle.Options{Parallel: 4})
 	id, st := submitSlurm(t, s, job, 3*time.Minute)
 	if st.State != state.Finished {
 		t.Errorf("bundle job %s: %+v", id, st)
+	}
+	if o := b.Read(overrun.Job, id); o.Phase != bundle.Overran || o.Code != 128+int(syscall.SIGTERM) {
+		t.Errorf("overrun: %s with %d, want stopped at its own walltime by TERM", o.Phase, o.Code)
+	} else if got, _ := o.Status(st.State); got.State != state.TimedOut {
+		t.Errorf("overrun: %s, want TIMEDOUT", got.State)
 	}
 	for _, m := range members {
 		o := b.Read(m.Job, id)
