@@ -18,20 +18,29 @@ import (
 
 func decodeStep(data []byte, si *StepInfo) error {
 	*si = StepInfo{}
-	if (&scanner{s: string(data)}).step(si) {
+	return readStep(string(data), si)
+}
+
+// readStep decodes the record s into si, whose strings become parts of s;
+// its lists are appended to si's (empty) slices, so that a caller can
+// reuse them.
+func readStep(s string, si *StepInfo) error {
+	if (&scanner{s: s}).step(si) {
 		return nil
 	}
 	*si = StepInfo{}
-	return json.Unmarshal(data, si)
+	return json.Unmarshal([]byte(s), si)
 }
 
-func decodeStatus(data []byte, st *StepStatus) error {
+// readStatus decodes the record s into st, whose strings become parts of
+// s.
+func readStatus(s string, st *StepStatus) error {
 	*st = StepStatus{}
-	if (&scanner{s: string(data)}).status(st) {
+	if (&scanner{s: s}).status(st) {
 		return nil
 	}
 	*st = StepStatus{}
-	return json.Unmarshal(data, st)
+	return json.Unmarshal([]byte(s), st)
 }
 
 type scanner struct {
@@ -187,21 +196,20 @@ func (p *scanner) step(si *StepInfo) bool {
 		case "bundle":
 			si.Bundle = p.integer()
 		case "params":
-			si.Params = p.kvs()
+			si.Params = p.kvs(si.Params[:0])
 		case "parents":
-			si.Parents = nil
+			si.Parents = si.Parents[:0]
 			p.array(func() { si.Parents = append(si.Parents, int32(p.integer())) })
 		case "resources":
-			si.Resources = p.kvs()
+			si.Resources = p.kvs(si.Resources[:0])
 		default:
 			p.bad = true
 		}
 	}))
 }
 
-// kvs reads a list of KVs.
-func (p *scanner) kvs() []KV {
-	var out []KV
+// kvs reads a list of KVs, appending them to out.
+func (p *scanner) kvs(out []KV) []KV {
 	p.array(func() {
 		var kv KV
 		if p.object(func(key string) {

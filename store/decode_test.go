@@ -3,8 +3,11 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +15,7 @@ import (
 	"github.com/maestro-go/maestro/state"
 )
 
-var decodeSeed = flag.Int64("decode.seed", 0, "seed of TestDecodeMatchesUnmarshal (0: from the clock)")
+var decodeSeed = flag.Int64("decode.seed", 0, "seed of the tests of random records (0: from the clock)")
 
 // sameAs checks that the fast decoders read data as json.Unmarshal does:
 // the same error or none, and records that marshal the same.
@@ -33,6 +36,8 @@ func sameAs[T any](t *testing.T, data []byte, decode func([]byte, *T) error) {
 		t.Fatalf("%s:\njson.Unmarshal %s\ndecoder        %s", data, wj, gj)
 	}
 }
+
+func decodeStatus(data []byte, st *StepStatus) error { return readStatus(string(data), st) }
 
 func randText(r *rand.Rand) string {
 	const plain = "abcXYZ019_./-+ ():"
@@ -56,27 +61,37 @@ func randTime(r *rand.Rand) time.Time {
 	return time.Unix(r.Int63n(4e9), r.Int63n(1e9)*int64(r.Intn(2))).In(zones[r.Intn(len(zones))])
 }
 
-// TestDecodeMatchesUnmarshal checks, on random records, that the encoders
-// write what json.Marshal writes and the decoders read what
-// json.Unmarshal reads.
-func TestDecodeMatchesUnmarshal(t *testing.T) {
+func randStep(r *rand.Rand) StepInfo {
+	si := StepInfo{Name: randText(r), Step: randText(r), Workspace: randText(r), Script: randText(r),
+		Restart: randText(r), Scheduled: r.Intn(2) == 0, JobName: randText(r), Walltime: randText(r), Nested: r.Intn(2) == 0,
+		Array: r.Intn(2) == 0, Bundle: r.Intn(3) * r.Intn(100)}
+	for n := r.Intn(3); n > 0; n-- {
+		si.Params = append(si.Params, KV{randText(r), randText(r)})
+		si.Resources = append(si.Resources, KV{randText(r), randText(r)})
+	}
+	for n := r.Intn(3); n > 0; n-- {
+		si.Parents = append(si.Parents, int32(r.Intn(1<<20)))
+	}
+	return si
+}
+
+// seed returns -decode.seed, else one from the clock, and logs it.
+func seed(t *testing.T) int64 {
 	seed := *decodeSeed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
 	}
 	t.Logf("seed %d (replay with -decode.seed=%d)", seed, seed)
-	r := rand.New(rand.NewSource(seed))
+	return seed
+}
+
+// TestDecodeMatchesUnmarshal checks, on random records, that the encoders
+// write what json.Marshal writes and the decoders read what
+// json.Unmarshal reads.
+func TestDecodeMatchesUnmarshal(t *testing.T) {
+	r := rand.New(rand.NewSource(seed(t)))
 	for k := 0; k < 3000; k++ {
-		si := StepInfo{Name: randText(r), Step: randText(r), Workspace: randText(r), Script: randText(r),
-			Restart: randText(r), Scheduled: r.Intn(2) == 0, JobName: randText(r), Walltime: randText(r), Nested: r.Intn(2) == 0,
-			Array: r.Intn(2) == 0, Bundle: r.Intn(3) * r.Intn(100)}
-		for n := r.Intn(3); n > 0; n-- {
-			si.Params = append(si.Params, KV{randText(r), randText(r)})
-			si.Resources = append(si.Resources, KV{randText(r), randText(r)})
-		}
-		for n := r.Intn(3); n > 0; n-- {
-			si.Parents = append(si.Parents, int32(r.Intn(1<<20)))
-		}
+		si := randStep(r)
 		data, _ := json.Marshal(&si)
 		if got := appendStepJSON(nil, &si); !bytes.Equal(got, data) {
 			t.Fatalf("appendStepJSON:\n%s\njson.Marshal:\n%s", got, data)
@@ -148,5 +163,72 @@ func TestEncodeStatusOutOfRange(t *testing.T) {
 	_, want := json.Marshal(&st)
 	if _, err := encodeStatus(nil, &st); want == nil || err == nil {
 		t.Fatalf("encodeStatus: %v, json.Marshal: %v; want both to fail", err, want)
+	}
+}
+
+// TestEachStepAndStatusRecords checks, on a study of random records (some
+// with empty lists after full ones, as EachStep reuses them), that EachStep
+// reads what StepsInto reads and that StatusRecords decode as
+// json.Unmarshal reads the statuses.
+func TestEachStepAndStatusRecords(t *testing.T) {
+	r := rand.New(rand.NewSource(seed(t)))
+	steps := make([]StepInfo, 500)
+	status := make([]StepStatus, len(steps))
+	for i := range steps {
+		steps[i] = randStep(r)
+		status[i] = StepStatus{State: state.All[r.Intn(len(state.All))], JobID: randText(r), Ended: randTime(r), Reason: randText(r)}
+	}
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "meta"), 0o755)
+	s, err := Create(dir, &StudyInfo{Name: "t"}, Settings{}, steps, status, state.StudyInitialized)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(func(tx *Tx) error {
+		want := make([]StepInfo, len(steps)-100)
+		if err := tx.StepsInto(want, 50); err != nil {
+			return err
+		}
+		next := 50
+		if err := tx.EachStep(50, len(steps)-50, func(i int, si *StepInfo) error {
+			w, _ := json.Marshal(&want[i-50])
+			g, _ := json.Marshal(si)
+			if i != next || !bytes.Equal(g, w) {
+				t.Errorf("EachStep's step %d (want %d):\n%s\nStepsInto:\n%s", i, next, g, w)
+			}
+			next++
+			return nil
+		}); err != nil || next != len(steps)-50 {
+			t.Errorf("EachStep: %v, stopped before %d", err, next)
+		}
+		stop := errors.New("stop")
+		if err := tx.EachStep(0, 10, func(i int, si *StepInfo) error { return stop }); err != stop {
+			t.Errorf("EachStep passes on fn's error as %v", err)
+		}
+		if err := tx.EachStep(490, 501, func(int, *StepInfo) error { return nil }); err == nil {
+			t.Error("EachStep past the end must fail")
+		}
+		recs, err := tx.StatusRecords()
+		if err != nil || recs.Len() != len(status) {
+			t.Fatalf("StatusRecords: %v, %d records", err, recs.Len())
+		}
+		for i := range status {
+			var st StepStatus
+			if err := recs.Decode(i, &st); err != nil {
+				return err
+			}
+			var want StepStatus // as stored: invalid UTF-8 replaced
+			data, _ := json.Marshal(&status[i])
+			json.Unmarshal(data, &want)
+			w, _ := json.Marshal(&want)
+			g, _ := json.Marshal(&st)
+			if !bytes.Equal(g, w) {
+				t.Errorf("status %d:\n%s\nwant\n%s", i, g, w)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
