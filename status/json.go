@@ -141,7 +141,7 @@ func Counts(status []store.StepStatus) []Count {
 // counter counts steps per state.
 type counter struct {
 	known []int // per state of state.All
-	last  int // the index in state.All of the state added last, if known
+	last  int   // the index in state.All of the state added last, if known
 	other map[state.State]int
 }
 
@@ -512,14 +512,26 @@ func appendStep(b []byte, info *store.StepInfo, st *store.StepStatus, now time.T
 	return append(b, "]}"...)
 }
 
-// appendTime appends t in RFC 3339 (UTC, milliseconds), or null.
+// appendTime appends t in RFC 3339 (UTC, milliseconds), or null. It
+// writes what AppendFormat writes with JSONTimeLayout, digit by digit, a
+// few times faster.
 func appendTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(b, "null"...)
 	}
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, JSONTimeLayout)
-	return append(b, '"')
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, JSONTimeLayout)
+		return append(b, '"')
+	}
+	hour, minute, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	return append(b, '"', byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10),
+		'-', byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10),
+		'T', byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':', byte('0'+sec/10), byte('0'+sec%10),
+		'.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
 }
 
 // appendSeconds appends end-start in seconds with milliseconds, or null

@@ -232,3 +232,97 @@ func TestEachStepAndStatusRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestParseUTC checks that parseUTC reads every UTC time json.Marshal
+// writes, and any string it takes as time.Parse does.
+func TestParseUTC(t *testing.T) {
+	r := rand.New(rand.NewSource(seed(t)))
+	check := func(s string) bool {
+		got, ok := parseUTC(s)
+		want, err := time.Parse(time.RFC3339Nano, s)
+		if ok && (err != nil || got != want) {
+			t.Fatalf("parseUTC(%q) = %v; time.Parse: %v, %v", s, got, want, err)
+		}
+		return ok
+	}
+	for k := 0; k < 20000; k++ {
+		at := time.Unix(r.Int63n(253402300800), r.Int63n(1e9)/[]int64{1, 1e3, 1e6, 1e9}[r.Intn(4)]).UTC()
+		data, _ := json.Marshal(at)
+		if s := string(data[1 : len(data)-1]); !check(s) {
+			t.Fatalf("parseUTC refuses %q", s)
+		}
+		// The same time, a character changed.
+		b := data[1 : len(data)-1]
+		b[r.Intn(len(b))] = "0123456789:-.TZz+ "[r.Intn(18)]
+		check(string(b))
+	}
+	for _, s := range []string{"2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2000-02-29T23:59:59Z",
+		"2026-04-31T00:00:00Z", "2026-12-31T24:00:00Z", "2026-12-31T23:60:00Z", "2026-12-31T23:59:60Z", "0000-01-01T00:00:00Z",
+		"9999-12-31T23:59:59.999999999Z", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00.1234567891Z", "2026-01-01T00:00:00.5+01:00",
+		"2026-01-01T00:00:00.-5Z", "2026-01-01T00:00:00.+5Z", "+026-01-01T00:00:00Z", "2026-1-01T00:00:00Z"} {
+		check(s)
+	}
+}
+
+// BenchmarkReadRecords decodes a step and a status record as a
+// million-step study holds them, the way status --json reads them.
+func BenchmarkReadRecords(b *testing.B) {
+	step := appendStepJSON(nil, &StepInfo{Name: "sim_X.12345", Step: "sim", Workspace: "sim/X.12345",
+		Script: "/scratch/user/studies/fan_20260304-120000/sim/X.12345/sim_X.12345.sh", JobName: "sim_X.12345",
+		Params: []KV{{"X", "12345"}}})
+	at := time.Date(2026, 3, 4, 12, 0, 0, 123456789, time.UTC)
+	status, _ := encodeStatus(nil, &StepStatus{State: state.Finished, JobID: "1234_56", Submitted: at, Started: at, Ended: at,
+		ExitCode: new(int)})
+	stepText, statusText := string(step), string(status)
+	b.Run("step", func(b *testing.B) {
+		var si StepInfo
+		for i := 0; i < b.N; i++ {
+			si = StepInfo{Params: si.Params[:0]}
+			if err := readStep(stepText, &si); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("status", func(b *testing.B) {
+		var st StepStatus
+		for i := 0; i < b.N; i++ {
+			if err := readStatus(statusText, &st); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestPlain8 checks plain8 against the byte-by-byte rule: every byte
+// value at every place among plain ones, then random words.
+func TestPlain8(t *testing.T) {
+	plain := func(c byte) bool { return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' }
+	check := func(b []byte) {
+		want := true
+		for _, c := range b {
+			want = want && plain(c)
+		}
+		if got := plain8(load8(string(b))); got != want {
+			t.Fatalf("plain8(%q) = %v", b, got)
+		}
+	}
+	for c := 0; c < 256; c++ {
+		for k := 0; k < 8; k++ {
+			b := []byte("abcdefgh")
+			b[k] = byte(c)
+			check(b)
+		}
+	}
+	r := rand.New(rand.NewSource(seed(t)))
+	for k := 0; k < 100000; k++ {
+		b := make([]byte, 8)
+		for i := range b {
+			if r.Intn(4) == 0 {
+				b[i] = byte(r.Intn(256))
+			} else {
+				b[i] = byte(0x20 + r.Intn(0x5f))
+			}
+		}
+		check(b)
+	}
+}
