@@ -264,6 +264,10 @@ func (snap *Snapshot) readStudy(tx *store.Tx) error {
 // jsonPart is how many steps StreamJSON writes in one part.
 const jsonPart = 8192
 
+// jsonStepSize is the room StreamJSON makes in a buffer for a step at
+// first: about the most a step without long parameters takes.
+const jsonStepSize = 512
+
 // StreamJSON writes the study of head (from ReadHead) as WriteJSON writes
 // a snapshot, without ever holding all of its steps, decoded or written:
 // it counts the states first, decoding the statuses on every processor,
@@ -316,7 +320,11 @@ func StreamJSON(w io.Writer, s *store.Store, head *Snapshot, now time.Time) erro
 				if p >= parts {
 					return
 				}
-				b, err := appendPart(b, s, recs, p*jsonPart, min(n, (p+1)*jsonPart), now)
+				lo, hi := p*jsonPart, min(n, (p+1)*jsonPart)
+				if b == nil {
+					b = make([]byte, 0, (hi-lo)*jsonStepSize)
+				}
+				b, err := appendPart(b, s, recs, lo, hi, now)
 				built[p] <- part{b, err}
 			}
 		}()

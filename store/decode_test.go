@@ -167,7 +167,8 @@ func TestEncodeStatusOutOfRange(t *testing.T) {
 }
 
 // TestEachStepAndStatusRecords checks, on a study of random records (some
-// with empty lists after full ones, as EachStep reuses them), that EachStep
+// with empty lists after full ones, as EachStep reuses them; statuses over
+// several blocks, one longer than a block), that EachStep
 // reads what StepsInto reads and that StatusRecords decode as
 // json.Unmarshal reads the statuses.
 func TestEachStepAndStatusRecords(t *testing.T) {
@@ -176,8 +177,10 @@ func TestEachStepAndStatusRecords(t *testing.T) {
 	status := make([]StepStatus, len(steps))
 	for i := range steps {
 		steps[i] = randStep(r)
-		status[i] = StepStatus{State: state.All[r.Intn(len(state.All))], JobID: randText(r), Ended: randTime(r), Reason: randText(r)}
+		status[i] = StepStatus{State: state.All[r.Intn(len(state.All))], JobID: randText(r), Ended: randTime(r),
+			Reason: randText(r) + strings.Repeat("r", r.Intn(8000))} // several blocks of records
 	}
+	status[100].Reason = strings.Repeat("long", statusBlock/3) // a record longer than a block
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "meta"), 0o755)
 	s, err := Create(dir, &StudyInfo{Name: "t"}, Settings{}, steps, status, state.StudyInitialized)

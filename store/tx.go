@@ -183,7 +183,8 @@ func (t *Tx) Statuses() ([]StepStatus, error) {
 // time, and of the memory, decoded statuses take, and the statuses can be
 // decoded later, in any order, by any number of goroutines at once.
 type StatusRecords struct {
-	recs []string // parts of blocks of statusBlock bytes, or a block of its own
+	blocks [][]byte // of statusBlock bytes, or of one longer record
+	ends   []uint64 // per record: its block's index << 32 | where it ends in the block
 }
 
 // statusBlock is the size of the blocks StatusRecords copies records into.
@@ -198,29 +199,40 @@ func (t *Tx) StatusRecords() (*StatusRecords, error) {
 	r := &StatusRecords{}
 	c := b.Cursor()
 	if k, _ := c.Last(); k != nil { // the keys run from 0 up
-		r.recs = make([]string, 0, int(binary.BigEndian.Uint32(k))+1)
+		r.ends = make([]uint64, 0, int(binary.BigEndian.Uint32(k))+1)
 	}
 	var block []byte
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if int(binary.BigEndian.Uint32(k)) != len(r.recs) {
+		if int(binary.BigEndian.Uint32(k)) != len(r.ends) {
 			return nil, fmt.Errorf("the study database's statuses are out of order; it is damaged")
 		}
-		if len(block)+len(v) > cap(block) {
+		if len(block)+len(v) > cap(block) || r.blocks == nil {
 			block = make([]byte, 0, max(statusBlock, len(v)))
+			r.blocks = append(r.blocks, block)
 		}
 		block = append(block, v...)
-		rec := block[len(block)-len(v):]
-		r.recs = append(r.recs, unsafe.String(unsafe.SliceData(rec), len(rec)))
+		r.blocks[len(r.blocks)-1] = block
+		r.ends = append(r.ends, uint64(len(r.blocks)-1)<<32|uint64(len(block)))
 	}
 	return r, nil
 }
 
+// record returns record i; it is a part of its block.
+func (r *StatusRecords) record(i int) string {
+	k, start, end := r.ends[i]>>32, uint64(0), uint32(r.ends[i])
+	if i > 0 && r.ends[i-1]>>32 == k {
+		start = uint64(uint32(r.ends[i-1]))
+	}
+	rec := r.blocks[k][start:end]
+	return unsafe.String(unsafe.SliceData(rec), len(rec))
+}
+
 // Len is the number of statuses.
-func (r *StatusRecords) Len() int { return len(r.recs) }
+func (r *StatusRecords) Len() int { return len(r.ends) }
 
 // Decode decodes status i into st; st's strings are parts of r's copy.
 func (r *StatusRecords) Decode(i int, st *StepStatus) error {
-	if err := readStatus(r.recs[i], st); err != nil {
+	if err := readStatus(r.record(i), st); err != nil {
 		return fmt.Errorf("the study database has a damaged status record: %v", err)
 	}
 	return nil
