@@ -164,22 +164,6 @@ func (c *counter) add(s state.State) {
 	c.other[s]++
 }
 
-// merge adds the counts of d.
-func (c *counter) merge(d *counter) {
-	if c.known == nil {
-		c.known = make([]int, len(state.All))
-	}
-	for k, n := range d.known {
-		c.known[k] += n
-	}
-	for s, n := range d.other {
-		if c.other == nil {
-			c.other = map[state.State]int{}
-		}
-		c.other[s] += n
-	}
-}
-
 func (c *counter) counts() []Count {
 	var out []Count
 	for k, n := range c.known {
@@ -270,8 +254,7 @@ const jsonStepSize = 512
 
 // StreamJSON writes the study of head (from ReadHead) as WriteJSON writes
 // a snapshot, without ever holding all of its steps, decoded or written:
-// it counts the states first, decoding the statuses on every processor,
-// then writes the steps in parts that as many workers build side by side,
+// it counts the states first, from the start of their records, then writes the steps in parts that as many workers build side by side,
 // each reading its step descriptions (they never change after launch) in
 // a transaction of its own, while the parts are written in order.
 func StreamJSON(w io.Writer, s *store.Store, head *Snapshot, now time.Time) error {
@@ -358,6 +341,9 @@ func appendPart(b []byte, s *store.Store, recs *store.StatusRecords, lo, hi int,
 			if err := recs.Decode(i, &st); err != nil {
 				return err
 			}
+			if counted, _ := recs.State(i); st.State != counted {
+				return fmt.Errorf("the study database has a damaged status record: step %d's names two states, %s and %s", i, counted, st.State)
+			}
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -368,37 +354,18 @@ func appendPart(b []byte, s *store.Store, recs *store.StatusRecords, lo, hi int,
 	return b, err
 }
 
-// countRecords counts the states of the statuses, decoding them in as
-// many parts as there are processors.
+// countRecords counts the states of the statuses (from the start of
+// their records; appendPart checks them against the decoded statuses).
 func countRecords(recs *store.StatusRecords) ([]Count, error) {
-	n := recs.Len()
-	parts := min(runtime.GOMAXPROCS(0), max(1, n/1000))
-	counters := make([]counter, parts)
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var st store.StepStatus
-			for i := n * p / parts; i < n*(p+1)/parts; i++ {
-				if errs[p] = recs.Decode(i, &st); errs[p] != nil {
-					return
-				}
-				counters[p].add(st.State)
-			}
-		}()
-	}
-	wg.Wait()
-	for p := range parts {
-		if errs[p] != nil {
-			return nil, errs[p]
+	var c counter
+	for i := range recs.Len() {
+		s, err := recs.State(i)
+		if err != nil {
+			return nil, err
 		}
-		if p > 0 {
-			counters[0].merge(&counters[p])
-		}
+		c.add(s)
 	}
-	return counters[0].counts(), nil
+	return c.counts(), nil
 }
 
 // appendHead appends the document up to its steps: the study, its state,

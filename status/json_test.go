@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
@@ -392,5 +395,35 @@ func TestStreamJSONWriteError(t *testing.T) {
 	}
 	if err := StreamJSON(&failingWriter{}, s, head, now); err == nil || err.Error() != "disk full" {
 		t.Fatalf("err = %v, want disk full", err)
+	}
+}
+
+// TestStreamJSONDamagedStatus: a status record that names two states (its
+// count and its step would disagree) or fails to decode stops the stream
+// with an error.
+func TestStreamJSONDamagedStatus(t *testing.T) {
+	for name, rec := range map[string]string{
+		"two states": `{"state":"DRYRUN","state":"FAILED"}`,
+		"bad time":   `{"state":"DRYRUN","ended":"yesterday"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, dir := dryStudy(t)
+			db, err := bolt.Open(store.Path(dir), 0o644, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("status")).Put([]byte{0, 0, 0, 1}, []byte(rec)) })
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, err := ReadHead(s, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := StreamJSON(io.Discard, s, head, now); err == nil || !strings.Contains(err.Error(), "damaged status record") {
+				t.Fatalf("err = %v, want a damaged status record", err)
+			}
+		})
 	}
 }

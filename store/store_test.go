@@ -142,3 +142,38 @@ func TestLockTimeout(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestStatusRecordsState: State reads a record that begins with its state
+// from there, and decodes any other, failing as Decode does.
+func TestStatusRecordsState(t *testing.T) {
+	dir, st := newStudy(t, 5)
+	db, err := bolt.Open(Path(dir), 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := []string{`{"state":"RUNNING","job_id":"7"}`, `{"job_id":"7","state":"FAILED"}`, `{"state":"FIN\u0049SHED"}`,
+		`{"state":"QUEUED","started":"not a time"}`, `{"job_id":"7","started":"not a time"}`}
+	db.Update(func(tx *bolt.Tx) error {
+		for i, rec := range records {
+			tx.Bucket(bucketStatus).Put(key32(i), []byte(rec))
+		}
+		return nil
+	})
+	db.Close()
+	st.View(func(tx *Tx) error {
+		recs, err := tx.StatusRecords()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []state.State{"RUNNING", "FAILED", "FINISHED", "QUEUED", ""} {
+			got, err := recs.State(i)
+			if got != want || (err != nil) != (i == 4) {
+				t.Errorf("State(%d) of %s = %q, %v; want %q", i, records[i], got, err, want)
+			}
+		}
+		if err := recs.Decode(3, new(StepStatus)); err == nil {
+			t.Error("Decode of a status with a bad time must fail")
+		}
+		return nil
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
@@ -229,6 +230,24 @@ func (r *StatusRecords) record(i int) string {
 
 // Len is the number of statuses.
 func (r *StatusRecords) Len() int { return len(r.ends) }
+
+// State returns the state of status i, read where its record begins with
+// it, as maestro writes them (a few times faster than decoding the
+// status); else from the decoded status. Only a record that Decode reads
+// with another state (it names its state twice) or fails to decode may
+// disagree.
+func (r *StatusRecords) State(i int) (state.State, error) {
+	const lead = `{"state":`
+	if rec := r.record(i); strings.HasPrefix(rec, lead) {
+		p := scanner{s: rec, i: len(lead)}
+		if s := p.str(); !p.bad {
+			return state.State(s), nil
+		}
+	}
+	var st StepStatus
+	err := r.Decode(i, &st)
+	return st.State, err
+}
 
 // Decode decodes status i into st; st's strings are parts of r's copy.
 func (r *StatusRecords) Decode(i int, st *StepStatus) error {
