@@ -263,11 +263,7 @@ func StreamJSON(w io.Writer, s *store.Store, head *Snapshot, now time.Time) erro
 	if head.stepCount != n {
 		return damaged(head.stepCount, n)
 	}
-	counts, err := countRecords(recs)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(appendHead(nil, head, n, counts)); err != nil {
+	if _, err := w.Write(appendHead(nil, head, n, countRecords(recs))); err != nil {
 		return err
 	}
 	parts := (n + jsonPart - 1) / jsonPart
@@ -322,7 +318,7 @@ func StreamJSON(w io.Writer, s *store.Store, head *Snapshot, now time.Time) erro
 		}
 		free <- part.b[:0]
 	}
-	_, err = w.Write(appendTail(nil, head.Conductor))
+	_, err := w.Write(appendTail(nil, head.Conductor))
 	return err
 }
 
@@ -341,7 +337,7 @@ func appendPart(b []byte, s *store.Store, recs *store.StatusRecords, lo, hi int,
 			if err := recs.Decode(i, &st); err != nil {
 				return err
 			}
-			if counted, _ := recs.State(i); st.State != counted {
+			if counted := recs.State(i); st.State != counted {
 				return fmt.Errorf("the study database has a damaged status record: step %d's names two states, %s and %s", i, counted, st.State)
 			}
 			if i > 0 {
@@ -354,18 +350,14 @@ func appendPart(b []byte, s *store.Store, recs *store.StatusRecords, lo, hi int,
 	return b, err
 }
 
-// countRecords counts the states of the statuses (from the start of
-// their records; appendPart checks them against the decoded statuses).
-func countRecords(recs *store.StatusRecords) ([]Count, error) {
+// countRecords counts the states of the statuses (as StatusRecords read
+// them; appendPart checks them against the decoded statuses).
+func countRecords(recs *store.StatusRecords) []Count {
 	var c counter
 	for i := range recs.Len() {
-		s, err := recs.State(i)
-		if err != nil {
-			return nil, err
-		}
-		c.add(s)
+		c.add(recs.State(i))
 	}
-	return c.counts(), nil
+	return c.counts()
 }
 
 // appendHead appends the document up to its steps: the study, its state,

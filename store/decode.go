@@ -2,7 +2,9 @@ package store
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maestro-go/maestro/state"
@@ -282,6 +284,9 @@ func (p *scanner) step(si *StepInfo) bool {
 			si.Params = p.kvs(si.Params[:0])
 		case "parents":
 			si.Parents = si.Parents[:0]
+			if end := strings.IndexByte(p.s[p.i:], ']'); end > 0 { // a funnel's million parents: room for all at once
+				si.Parents = slices.Grow(si.Parents, strings.Count(p.s[p.i:p.i+end], ",")+1)
+			}
 			p.array(func() { si.Parents = append(si.Parents, int32(p.integer())) })
 		case "resources":
 			si.Resources = p.kvs(si.Resources[:0])

@@ -121,7 +121,8 @@ func TestDecodeOtherShapes(t *testing.T) {
 		`{"name":"a","name":"b","parents":[1],"parents":[2]}`,
 		`{"name":null,"params":null}`,
 		`{"name":"a\u00e9","params":[{"Key":"k","Value":"v"},{"key":"k2"}]}`,
-		`{"parents":[01]}`, `{"parents":[-0]}`, `{"parents":[1.5]}`, `{"parents":[4294967296]}`,
+		`{"parents":[01]}`, `{"parents":[-0]}`, `{"parents":[]}`, `{"parents":[1,,2]}`, `{"parents":[1,2}`, `{"parents":[7]]}`,
+		`{"parents":[1],"name":"]"}`, `{"parents":[1.5]}`, `{"parents":[4294967296]}`,
 		`{"name":"a"} `, `{"name":"a"}x`, `{"name":"a"`, `{"name":"a",}`, `[]`, `{}`, ``,
 	} {
 		sameAs(t, []byte(s), decodeStep)

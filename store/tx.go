@@ -184,14 +184,19 @@ func (t *Tx) Statuses() ([]StepStatus, error) {
 // time, and of the memory, decoded statuses take, and the statuses can be
 // decoded later, in any order, by any number of goroutines at once.
 type StatusRecords struct {
-	blocks [][]byte // of statusBlock bytes, or of one longer record
-	ends   []uint64 // per record: its block's index << 32 | where it ends in the block
+	blocks [][]byte      // of statusBlock bytes, or of one longer record
+	ends   []uint64      // per record: its block's index << 32 | where it ends in the block
+	states []uint32      // per record: its state, as an index into names
+	names  []state.State // the states of the records, each once
 }
 
 // statusBlock is the size of the blocks StatusRecords copies records into.
 const statusBlock = 1 << 20
 
-// StatusRecords copies every step status record, in node order.
+// StatusRecords copies every step status record, in node order, and reads
+// its state where the record begins with it, as maestro writes them (a
+// few times faster than decoding the status), else from the decoded
+// status (a record that cannot be decoded fails it).
 func (t *Tx) StatusRecords() (*StatusRecords, error) {
 	b, err := t.bucket(bucketStatus)
 	if err != nil {
@@ -200,9 +205,12 @@ func (t *Tx) StatusRecords() (*StatusRecords, error) {
 	r := &StatusRecords{}
 	c := b.Cursor()
 	if k, _ := c.Last(); k != nil { // the keys run from 0 up
-		r.ends = make([]uint64, 0, int(binary.BigEndian.Uint32(k))+1)
+		n := int(binary.BigEndian.Uint32(k)) + 1
+		r.ends, r.states = make([]uint64, 0, n), make([]uint32, 0, n)
 	}
 	var block []byte
+	index := map[state.State]uint32{}
+	last := uint32(0)
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if int(binary.BigEndian.Uint32(k)) != len(r.ends) {
 			return nil, fmt.Errorf("the study database's statuses are out of order; it is damaged")
@@ -214,8 +222,37 @@ func (t *Tx) StatusRecords() (*StatusRecords, error) {
 		block = append(block, v...)
 		r.blocks[len(r.blocks)-1] = block
 		r.ends = append(r.ends, uint64(len(r.blocks)-1)<<32|uint64(len(block)))
+		s, err := r.leadState(len(r.ends) - 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(r.names) == 0 || s != r.names[last] {
+			k, ok := index[s]
+			if !ok {
+				k = uint32(len(r.names))
+				index[s] = k
+				r.names = append(r.names, s)
+			}
+			last = k
+		}
+		r.states = append(r.states, last)
 	}
 	return r, nil
+}
+
+// leadState reads the state of record i where the record begins with it,
+// else decodes the record.
+func (r *StatusRecords) leadState(i int) (state.State, error) {
+	const lead = `{"state":`
+	if rec := r.record(i); strings.HasPrefix(rec, lead) {
+		p := scanner{s: rec, i: len(lead)}
+		if s := p.str(); !p.bad {
+			return state.State(s), nil
+		}
+	}
+	var st StepStatus
+	err := r.Decode(i, &st)
+	return st.State, err
 }
 
 // record returns record i; it is a part of its block.
@@ -231,23 +268,10 @@ func (r *StatusRecords) record(i int) string {
 // Len is the number of statuses.
 func (r *StatusRecords) Len() int { return len(r.ends) }
 
-// State returns the state of status i, read where its record begins with
-// it, as maestro writes them (a few times faster than decoding the
-// status); else from the decoded status. Only a record that Decode reads
-// with another state (it names its state twice) or fails to decode may
-// disagree.
-func (r *StatusRecords) State(i int) (state.State, error) {
-	const lead = `{"state":`
-	if rec := r.record(i); strings.HasPrefix(rec, lead) {
-		p := scanner{s: rec, i: len(lead)}
-		if s := p.str(); !p.bad {
-			return state.State(s), nil
-		}
-	}
-	var st StepStatus
-	err := r.Decode(i, &st)
-	return st.State, err
-}
+// State returns the state of status i as StatusRecords read it. Only a
+// record that Decode reads with another (it names its state twice) or
+// cannot read disagrees with Decode.
+func (r *StatusRecords) State(i int) state.State { return r.names[r.states[i]] }
 
 // Decode decodes status i into st; st's strings are parts of r's copy.
 func (r *StatusRecords) Decode(i int, st *StepStatus) error {
