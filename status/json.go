@@ -254,9 +254,10 @@ const jsonStepSize = 512
 
 // StreamJSON writes the study of head (from ReadHead) as WriteJSON writes
 // a snapshot, without ever holding all of its steps, decoded or written:
-// it counts the states first, from the start of their records, then writes the steps in parts that as many workers build side by side,
-// each reading its step descriptions (they never change after launch) in
-// a transaction of its own, while the parts are written in order.
+// it counts the states (StatusRecords read them), then writes the steps in
+// parts that a worker per processor builds, each reading the descriptions
+// of its steps (they never change after launch) in a transaction of its
+// own, while the parts are written in order.
 func StreamJSON(w io.Writer, s *store.Store, head *Snapshot, now time.Time) error {
 	recs := head.records
 	n := recs.Len()
@@ -338,7 +339,7 @@ func appendPart(b []byte, s *store.Store, recs *store.StatusRecords, lo, hi int,
 				return err
 			}
 			if counted := recs.State(i); st.State != counted {
-				return fmt.Errorf("the study database has a damaged status record: step %d's names two states, %s and %s", i, counted, st.State)
+				return fmt.Errorf("the study database has a damaged status record: that of step %d names two states, %s and %s", i, counted, st.State)
 			}
 			if i > 0 {
 				b = append(b, ',')
