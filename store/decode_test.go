@@ -169,7 +169,8 @@ func TestEncodeStatusOutOfRange(t *testing.T) {
 
 // TestEachStepAndStatusRecords checks, on a study of random records (some
 // with empty lists after full ones, as EachStep reuses them; statuses over
-// several blocks, one longer than a block), that EachStep
+// several blocks, one longer than a block, some repeating the one before),
+// that EachStep
 // reads what StepsInto reads and that StatusRecords decode as
 // json.Unmarshal reads the statuses.
 func TestEachStepAndStatusRecords(t *testing.T) {
@@ -180,6 +181,9 @@ func TestEachStepAndStatusRecords(t *testing.T) {
 		steps[i] = randStep(r)
 		status[i] = StepStatus{State: state.All[r.Intn(len(state.All))], JobID: randText(r), Ended: randTime(r),
 			Reason: randText(r) + strings.Repeat("r", r.Intn(8000))} // several blocks of records
+	}
+	for i := 1; i < len(status); i += 3 {
+		status[i] = status[i-1] // records that repeat the one before
 	}
 	status[100].Reason = strings.Repeat("long", statusBlock/3) // a record longer than a block
 	dir := t.TempDir()
@@ -226,7 +230,7 @@ func TestEachStepAndStatusRecords(t *testing.T) {
 			json.Unmarshal(data, &want)
 			w, _ := json.Marshal(&want)
 			g, _ := json.Marshal(&st)
-			if !bytes.Equal(g, w) {
+			if !bytes.Equal(g, w) || recs.State(i) != want.State {
 				t.Errorf("status %d:\n%s\nwant\n%s", i, g, w)
 			}
 		}

@@ -185,10 +185,13 @@ func (t *Tx) Statuses() ([]StepStatus, error) {
 // decoded later, in any order, by any number of goroutines at once.
 type StatusRecords struct {
 	blocks [][]byte      // of statusBlock bytes, or of one longer record
-	ends   []uint64      // per record: its block's index << 32 | where it ends in the block
+	spans  []span        // per record: where it is
 	states []uint32      // per record: its state, as an index into names
 	names  []state.State // the states of the records, each once
 }
+
+// span is where a record is: a part of a block.
+type span struct{ block, start, end uint32 }
 
 // statusBlock is the size of the blocks StatusRecords copies records into.
 const statusBlock = 1 << 20
@@ -196,7 +199,9 @@ const statusBlock = 1 << 20
 // StatusRecords copies every step status record, in node order, and reads
 // its state where the record begins with it, as maestro writes them (a
 // few times faster than decoding the status), else from the decoded
-// status (a record that cannot be decoded fails it).
+// status (a record that cannot be decoded fails it). A record that repeats
+// the one before (a study's statuses often all do before it runs, or in a
+// dry run) shares its copy and its state.
 func (t *Tx) StatusRecords() (*StatusRecords, error) {
 	b, err := t.bucket(bucketStatus)
 	if err != nil {
@@ -206,14 +211,19 @@ func (t *Tx) StatusRecords() (*StatusRecords, error) {
 	c := b.Cursor()
 	if k, _ := c.Last(); k != nil { // the keys run from 0 up
 		n := int(binary.BigEndian.Uint32(k)) + 1
-		r.ends, r.states = make([]uint64, 0, n), make([]uint32, 0, n)
+		r.spans, r.states = make([]span, 0, n), make([]uint32, 0, n)
 	}
 	var block []byte
 	index := map[state.State]uint32{}
 	last := uint32(0)
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if int(binary.BigEndian.Uint32(k)) != len(r.ends) {
+		i := len(r.spans)
+		if int(binary.BigEndian.Uint32(k)) != i {
 			return nil, fmt.Errorf("the study database's statuses are out of order; it is damaged")
+		}
+		if i > 0 && string(v) == r.record(i-1) {
+			r.spans, r.states = append(r.spans, r.spans[i-1]), append(r.states, last)
+			continue
 		}
 		if len(block)+len(v) > cap(block) || r.blocks == nil {
 			block = make([]byte, 0, max(statusBlock, len(v)))
@@ -221,8 +231,8 @@ func (t *Tx) StatusRecords() (*StatusRecords, error) {
 		}
 		block = append(block, v...)
 		r.blocks[len(r.blocks)-1] = block
-		r.ends = append(r.ends, uint64(len(r.blocks)-1)<<32|uint64(len(block)))
-		s, err := r.leadState(len(r.ends) - 1)
+		r.spans = append(r.spans, span{uint32(len(r.blocks) - 1), uint32(len(block) - len(v)), uint32(len(block))})
+		s, err := r.leadState(i)
 		if err != nil {
 			return nil, err
 		}
@@ -257,16 +267,13 @@ func (r *StatusRecords) leadState(i int) (state.State, error) {
 
 // record returns record i; it is a part of its block.
 func (r *StatusRecords) record(i int) string {
-	k, start, end := r.ends[i]>>32, uint64(0), uint32(r.ends[i])
-	if i > 0 && r.ends[i-1]>>32 == k {
-		start = uint64(uint32(r.ends[i-1]))
-	}
-	rec := r.blocks[k][start:end]
+	sp := r.spans[i]
+	rec := r.blocks[sp.block][sp.start:sp.end]
 	return unsafe.String(unsafe.SliceData(rec), len(rec))
 }
 
 // Len is the number of statuses.
-func (r *StatusRecords) Len() int { return len(r.ends) }
+func (r *StatusRecords) Len() int { return len(r.spans) }
 
 // State returns the state of status i as StatusRecords read it. Only a
 // record that Decode reads with another (it names its state twice) or
