@@ -94,7 +94,7 @@ func (p *scanner) object(field func(key string)) bool {
 }
 
 // str reads a string of printable ASCII without escapes, eight bytes at
-// a time while none of them ends it or is another byte.
+// a time while all eight are plain (plain8), then byte by byte.
 func (p *scanner) str() string {
 	p.expect('"')
 	s, start := p.s, p.i
