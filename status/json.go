@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +33,11 @@ type Snapshot struct {
 	// ConductorGone (the study is RUNNING but its conductor died) or
 	// ConductorNone; "" when the reader did not look.
 	Conductor string
+
+	// ReadHead's statuses, undecoded (Status is then nil), and the number
+	// of steps, read in the same transaction.
+	records   *store.StatusRecords
+	stepCount int
 }
 
 // What Snapshot.Conductor says.
@@ -124,26 +131,48 @@ type Count struct {
 // states with no step left out; states this version does not know follow,
 // sorted by name.
 func Counts(status []store.StepStatus) []Count {
-	known := make([]int, len(state.All))
-	var other map[state.State]int
+	var c counter
 	for i := range status {
-		if k := stateIndex(status[i].State); k >= 0 {
-			known[k]++
-		} else {
-			if other == nil {
-				other = map[state.State]int{}
-			}
-			other[status[i].State]++
-		}
+		c.add(status[i].State)
 	}
+	return c.counts()
+}
+
+// counter counts steps per state.
+type counter struct {
+	known []int // per state of state.All
+	last  int   // the index in state.All of the state added last, if known
+	other map[state.State]int
+}
+
+func (c *counter) add(s state.State) {
+	if c.known == nil {
+		c.known = make([]int, len(state.All))
+	}
+	if s == state.All[c.last] {
+		c.known[c.last]++
+		return
+	}
+	if k := stateIndex(s); k >= 0 {
+		c.known[k]++
+		c.last = k
+		return
+	}
+	if c.other == nil {
+		c.other = map[state.State]int{}
+	}
+	c.other[s]++
+}
+
+func (c *counter) counts() []Count {
 	var out []Count
-	for k, n := range known {
+	for k, n := range c.known {
 		if n > 0 {
 			out = append(out, Count{state.All[k], n})
 		}
 	}
-	extra := make([]Count, 0, len(other))
-	for s, n := range other {
+	extra := make([]Count, 0, len(c.other))
+	for s, n := range c.other {
 		extra = append(extra, Count{s, n})
 	}
 	slices.SortFunc(extra, func(a, b Count) int { return cmp.Compare(a.State, b.State) })
@@ -167,7 +196,7 @@ func stateIndex(s state.State) int {
 // milliseconds and little memory.
 func WriteJSON(w io.Writer, snap *Snapshot, now time.Time) error {
 	e := jsonWriter{w: w}
-	b := appendHead(make([]byte, 0, 64<<10), snap, len(snap.Steps))
+	b := appendHead(make([]byte, 0, 64<<10), snap, len(snap.Steps), Counts(snap.Status))
 	for i := range snap.Steps {
 		if b = e.step(b, i, &snap.Steps[i], &snap.Status[i], now); e.err != nil {
 			return e.err
@@ -177,15 +206,22 @@ func WriteJSON(w io.Writer, snap *Snapshot, now time.Time) error {
 	return e.err
 }
 
-// jsonPart is how many step descriptions StreamJSON holds at a time (in
-// each of two buffers).
-const jsonPart = 16_384
-
-// ReadHead reads what ReadSnapshot reads but the step descriptions: the
-// study, its state and its statuses, in one transaction, for StreamJSON.
+// ReadHead reads what StreamJSON needs before the step descriptions, in
+// one transaction: the study, its state, and its statuses, undecoded.
 func ReadHead(s *store.Store, dir string) (*Snapshot, error) {
 	snap := &Snapshot{Dir: dir}
-	if err := s.View(snap.readHead); err != nil {
+	err := s.View(func(tx *store.Tx) error {
+		err := snap.readStudy(tx)
+		if err != nil {
+			return err
+		}
+		if snap.stepCount, err = tx.StepCount(); err != nil {
+			return err
+		}
+		snap.records, err = tx.StatusRecords()
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return snap, nil
@@ -193,83 +229,141 @@ func ReadHead(s *store.Store, dir string) (*Snapshot, error) {
 
 // readHead reads the study, its state and its statuses.
 func (snap *Snapshot) readHead(tx *store.Tx) error {
-	var err error
-	if snap.Info, err = tx.Info(); err != nil {
-		return err
+	err := snap.readStudy(tx)
+	if err == nil {
+		snap.Status, err = tx.Statuses()
 	}
-	if snap.State, err = tx.StudyState(); err != nil {
-		return err
-	}
-	snap.Status, err = tx.Statuses()
 	return err
 }
 
+// readStudy reads the study and its state.
+func (snap *Snapshot) readStudy(tx *store.Tx) error {
+	var err error
+	if snap.Info, err = tx.Info(); err == nil {
+		snap.State, err = tx.StudyState()
+	}
+	return err
+}
+
+// jsonPart is how many steps StreamJSON writes in one part.
+const jsonPart = 8192
+
+// jsonStepSize is the room StreamJSON makes in a buffer for a step at
+// first: about the most a step without long parameters takes.
+const jsonStepSize = 512
+
 // StreamJSON writes the study of head (from ReadHead) as WriteJSON writes
-// a snapshot, reading the step descriptions from s (they never change
-// after launch) part by part as it writes them, so that a study's steps
-// are never all in memory at once.
+// a snapshot, without ever holding all of its steps, decoded or written:
+// it counts the states (StatusRecords read them), then writes the steps in
+// parts that a worker per processor builds, each reading the descriptions
+// of its steps (they never change after launch) in a transaction of its
+// own, while the parts are written in order.
 func StreamJSON(w io.Writer, s *store.Store, head *Snapshot, now time.Time) error {
-	n := len(head.Status)
-	var count int
-	if err := s.View(func(tx *store.Tx) (err error) { count, err = tx.StepCount(); return err }); err != nil {
+	recs := head.records
+	n := recs.Len()
+	if head.stepCount != n {
+		return damaged(head.stepCount, n)
+	}
+	if _, err := w.Write(appendHead(nil, head, n, countRecords(recs))); err != nil {
 		return err
 	}
-	if count != n {
-		return damaged(count, n)
+	parts := (n + jsonPart - 1) / jsonPart
+	workers := min(runtime.GOMAXPROCS(0), parts)
+	// A worker takes a free buffer before it takes the next part, so the
+	// part the writing waits for is always being built or done; two
+	// buffers a worker keep them all busy while the parts are written.
+	free := make(chan []byte, 2*workers)
+	for range cap(free) {
+		free <- nil
 	}
-	// Parts are read into two buffers in turn, one ahead of the writing.
-	type part struct {
-		lo    int
-		steps []store.StepInfo
-		err   error
+	built := make([]chan part, parts)
+	for p := range built {
+		built[p] = make(chan part, 1)
 	}
-	parts := make(chan part, 1)
-	free := make(chan []store.StepInfo, 2)
-	free <- make([]store.StepInfo, min(n, jsonPart))
-	free <- make([]store.StepInfo, min(n, jsonPart))
+	var next atomic.Int64
 	done := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer close(done)
-	go func() {
-		defer close(parts)
-		for lo := 0; lo < n; lo += jsonPart {
-			var buf []store.StepInfo
-			select {
-			case buf = <-free:
-			case <-done:
-				return
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				var b []byte
+				select {
+				case b = <-free:
+				case <-done:
+					return
+				}
+				p := int(next.Add(1) - 1)
+				if p >= parts {
+					return
+				}
+				lo, hi := p*jsonPart, min(n, (p+1)*jsonPart)
+				if b == nil {
+					b = make([]byte, 0, (hi-lo)*jsonStepSize)
+				}
+				b, err := appendPart(b, s, recs, lo, hi, now)
+				built[p] <- part{b, err}
 			}
-			buf = buf[:min(jsonPart, n-lo)]
-			err := s.View(func(tx *store.Tx) error { return tx.StepsInto(buf, lo) })
-			select {
-			case parts <- part{lo, buf, err}:
-			case <-done:
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	e := jsonWriter{w: w}
-	b := appendHead(make([]byte, 0, 64<<10), head, n)
-	for p := range parts {
-		if p.err != nil {
-			return p.err
-		}
-		for k := range p.steps {
-			if b = e.step(b, p.lo+k, &p.steps[k], &head.Status[p.lo+k], now); e.err != nil {
-				return e.err
-			}
-		}
-		free <- p.steps
+		}()
 	}
-	e.flush(appendTail(b, head.Conductor))
-	return e.err
+	for p := range built {
+		part := <-built[p]
+		if part.err != nil {
+			return part.err
+		}
+		if _, err := w.Write(part.b); err != nil {
+			return err
+		}
+		free <- part.b[:0]
+	}
+	_, err := w.Write(appendTail(nil, head.Conductor))
+	return err
+}
+
+// part is one part of StreamJSON's steps, written, or why it could not be.
+type part struct {
+	b   []byte
+	err error
+}
+
+// appendPart appends steps lo..hi-1, each preceded by a comma but the
+// first of the study, reading their descriptions in one transaction.
+func appendPart(b []byte, s *store.Store, recs *store.StatusRecords, lo, hi int, now time.Time) ([]byte, error) {
+	var st store.StepStatus
+	err := s.View(func(tx *store.Tx) error {
+		return tx.EachStep(lo, hi, func(i int, info *store.StepInfo) error {
+			if err := recs.Decode(i, &st); err != nil {
+				return err
+			}
+			if counted := recs.State(i); st.State != counted {
+				return fmt.Errorf("the study database has a damaged status record: that of step %d names two states, %s and %s", i, counted, st.State)
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendStep(b, info, &st, now)
+			return nil
+		})
+	})
+	return b, err
+}
+
+// countRecords counts the states of the statuses (as StatusRecords read
+// them; appendPart checks them against the decoded statuses).
+func countRecords(recs *store.StatusRecords) []Count {
+	var c counter
+	for i := range recs.Len() {
+		c.add(recs.State(i))
+	}
+	return c.counts()
 }
 
 // appendHead appends the document up to its steps: the study, its state,
-// the total of n steps and the counts per state.
-func appendHead(b []byte, snap *Snapshot, n int) []byte {
+// the total of n steps and their counts per state.
+func appendHead(b []byte, snap *Snapshot, n int, counts []Count) []byte {
 	b = append(b, `{"schema":`...)
 	b = strconv.AppendInt(b, JSONSchema, 10)
 	b = append(b, `,"study":`...)
@@ -283,7 +377,7 @@ func appendHead(b []byte, snap *Snapshot, n int) []byte {
 	b = append(b, `,"total":`...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, `,"counts":{`...)
-	for k, c := range Counts(snap.Status) {
+	for k, c := range counts {
 		if k > 0 {
 			b = append(b, ',')
 		}
@@ -386,14 +480,26 @@ func appendStep(b []byte, info *store.StepInfo, st *store.StepStatus, now time.T
 	return append(b, "]}"...)
 }
 
-// appendTime appends t in RFC 3339 (UTC, milliseconds), or null.
+// appendTime appends t in RFC 3339 (UTC, milliseconds), or null. It
+// writes what AppendFormat writes with JSONTimeLayout, digit by digit, a
+// few times faster.
 func appendTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(b, "null"...)
 	}
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, JSONTimeLayout)
-	return append(b, '"')
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, JSONTimeLayout)
+		return append(b, '"')
+	}
+	hour, minute, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	return append(b, '"', byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10),
+		'-', byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10),
+		'T', byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':', byte('0'+sec/10), byte('0'+sec%10),
+		'.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
 }
 
 // appendSeconds appends end-start in seconds with milliseconds, or null

@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/maestro-go/maestro/state"
 	"github.com/maestro-go/maestro/store"
@@ -19,6 +23,8 @@ import (
 //
 //	go test ./status -run TestJSONGolden -update
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/json")
+
+var timeSeed = flag.Int64("time.seed", 0, "seed of TestAppendTime (0: from the clock)")
 
 const jsonGoldenDir = "../testdata/json"
 
@@ -285,6 +291,39 @@ func FuzzAppendString(f *testing.F) {
 	f.Fuzz(checkString)
 }
 
+// checkTime checks that appendTime writes what AppendFormat writes.
+func checkTime(t *testing.T, sec, nsec int64) {
+	t.Helper()
+	at := time.Unix(sec, nsec).In(zone)
+	want := `"` + at.UTC().Format(JSONTimeLayout) + `"`
+	if got := string(appendTime(nil, at)); got != want {
+		t.Fatalf("appendTime(%v) = %s, want %s", at, got, want)
+	}
+}
+
+// TestAppendTime compares appendTime with AppendFormat on times from
+// before year 0 to after 9999.
+func TestAppendTime(t *testing.T) {
+	for _, at := range []time.Time{time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC)} {
+		checkTime(t, at.Unix(), int64(at.Nanosecond()))
+	}
+	seed := *timeSeed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	t.Logf("seed %d (replay with -time.seed=%d)", seed, seed)
+	r := rand.New(rand.NewSource(seed))
+	for k := 0; k < 20000; k++ {
+		checkTime(t, r.Int63n(400e9)-70e9, r.Int63n(1e9))
+	}
+}
+
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(1e9), int64(5e8))
+	f.Fuzz(func(t *testing.T, sec, nsec int64) { checkTime(t, sec%(1<<40), nsec) })
+}
+
 // TestStreamJSON checks that StreamJSON writes what WriteJSON writes of a
 // snapshot, for studies of one part and of several.
 func TestStreamJSON(t *testing.T) {
@@ -356,5 +395,35 @@ func TestStreamJSONWriteError(t *testing.T) {
 	}
 	if err := StreamJSON(&failingWriter{}, s, head, now); err == nil || err.Error() != "disk full" {
 		t.Fatalf("err = %v, want disk full", err)
+	}
+}
+
+// TestStreamJSONDamagedStatus: a status record that names two states (its
+// count and its step would disagree) or fails to decode stops the stream
+// with an error.
+func TestStreamJSONDamagedStatus(t *testing.T) {
+	for name, rec := range map[string]string{
+		"two states": `{"state":"DRYRUN","state":"FAILED"}`,
+		"bad time":   `{"state":"DRYRUN","ended":"yesterday"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, dir := dryStudy(t)
+			db, err := bolt.Open(store.Path(dir), 0o644, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("status")).Put([]byte{0, 0, 0, 1}, []byte(rec)) })
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, err := ReadHead(s, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := StreamJSON(io.Discard, s, head, now); err == nil || !strings.Contains(err.Error(), "damaged status record") {
+				t.Fatalf("err = %v, want a damaged status record", err)
+			}
+		})
 	}
 }

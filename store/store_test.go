@@ -142,3 +142,48 @@ func TestLockTimeout(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestStatusRecordsState: StatusRecords reads the state of a record that
+// begins with it from there, decodes any other, and fails on one it cannot
+// decode.
+func TestStatusRecordsState(t *testing.T) {
+	dir, st := newStudy(t, 4)
+	put := func(records ...string) {
+		db, err := bolt.Open(Path(dir), 0o644, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		db.Update(func(tx *bolt.Tx) error {
+			for i, rec := range records {
+				tx.Bucket(bucketStatus).Put(key32(i), []byte(rec))
+			}
+			return nil
+		})
+	}
+	records := []string{`{"state":"RUNNING","job_id":"7"}`, `{"job_id":"7","state":"FAILED"}`, `{"state":"FIN\u0049SHED"}`,
+		`{"state":"QUEUED","started":"not a time"}`}
+	put(records...)
+	st.View(func(tx *Tx) error {
+		recs, err := tx.StatusRecords()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []state.State{"RUNNING", "FAILED", "FINISHED", "QUEUED"} {
+			if got := recs.State(i); got != want {
+				t.Errorf("State(%d) of %s = %q; want %q", i, records[i], got, want)
+			}
+		}
+		if err := recs.Decode(3, new(StepStatus)); err == nil {
+			t.Error("Decode of a status with a bad time must fail")
+		}
+		return nil
+	})
+	put(`{"job_id":"7","started":"not a time"}`)
+	st.View(func(tx *Tx) error {
+		if _, err := tx.StatusRecords(); err == nil || !strings.Contains(err.Error(), "damaged status record") {
+			t.Errorf("StatusRecords of a record it cannot decode: %v", err)
+		}
+		return nil
+	})
+}
