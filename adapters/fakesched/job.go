@@ -104,11 +104,15 @@ func (s *store) nextSeq() (uint64, error) {
 	n, _ := f.ReadAt(buf, 0)
 	seq, _ := strconv.ParseUint(strings.TrimSpace(string(buf[:n])), 10, 64)
 	seq++
-	if err := f.Truncate(0); err != nil {
+	// Written over the old number, never truncated first: a command
+	// killed in between (its conductor died) must not leave the file
+	// empty, which would hand out the same ids again. The number only
+	// grows, so it covers the old one.
+	text := strconv.FormatUint(seq, 10)
+	if _, err := f.WriteAt([]byte(text), 0); err != nil {
 		return 0, err
 	}
-	_, err = f.WriteAt([]byte(strconv.FormatUint(seq, 10)), 0)
-	return seq, err
+	return seq, f.Truncate(int64(len(text)))
 }
 
 // save writes a job atomically: readers see the old state or the new.

@@ -148,6 +148,13 @@ func TestKilledConductorArrays(t *testing.T) {
 		t.Errorf("ledger %v", count)
 	}
 	t.Logf("%d arrays submitted", len(fluxArrays(t, f)))
+	if t.Failed() {
+		logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*.log"))
+		for _, l := range logs {
+			text, _ := os.ReadFile(l)
+			t.Logf("the conductors' log %s:\n%s", l, text)
+		}
+	}
 }
 
 // TestArrayRefusals: SubmitArray refuses, before it submits anything
