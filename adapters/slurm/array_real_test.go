@@ -16,11 +16,15 @@ import (
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/adapters/slurm"
 	"github.com/maestro-go/maestro/spec"
+	"github.com/maestro-go/maestro/store"
 )
 
 // arrayJobs writes n trivial step scripts, each in a workspace of its
-// own, as the study writer does, with the batch args given.
-func arrayJobs(tb testing.TB, n int, token string, args ...spec.KV) []*adapters.Job {
+// own, as the study writer does, asking for procs, with the batch args
+// given, and returns
+// them as the conductor hands them over: with the resource key of the
+// study's record of their step.
+func arrayJobs(tb testing.TB, n int, token, procs string, args ...spec.KV) []*adapters.Job {
 	tb.Helper()
 	root := tb.TempDir()
 	batch := &spec.Batch{Type: "slurm", Shell: "/bin/bash", Queue: os.Getenv("LOCAL_SLURM_PARTITION"), Args: args}
@@ -28,7 +32,7 @@ func arrayJobs(tb testing.TB, n int, token string, args ...spec.KV) []*adapters.
 	for i := range jobs {
 		name := fmt.Sprintf("wide_X.%d", i)
 		ws := filepath.Join(root, name)
-		step := &spec.Step{Name: name, Description: "wide", Run: spec.Run{Cmd: "true", Procs: "1"}}
+		step := &spec.Step{Name: name, Description: "wide", Run: spec.Run{Cmd: "true", Procs: procs}}
 		text, err := adapters.Render(slurm.New(), &adapters.Script{JobName: name, Step: step, Batch: batch}, "true", true)
 		if err == nil {
 			err = os.Mkdir(ws, 0o755)
@@ -39,7 +43,8 @@ func arrayJobs(tb testing.TB, n int, token string, args ...spec.KV) []*adapters.
 		if err != nil {
 			tb.Fatal(err)
 		}
-		jobs[i] = &adapters.Job{Name: name, Script: filepath.Join(ws, name+".slurm.sh"), Workspace: ws, Token: token}
+		key := adapters.ResourceKey(&store.StepInfo{Resources: adapters.StoreResources(&step.Run)})
+		jobs[i] = &adapters.Job{Name: name, Script: filepath.Join(ws, name+".slurm.sh"), Workspace: ws, Token: token, Resources: key}
 	}
 	return jobs
 }
@@ -120,7 +125,7 @@ func TestArray2000(t *testing.T) {
 	if max := as.MaxArray(); max != 1001 {
 		t.Fatalf("MaxArray %d, want the cluster's MaxArraySize 1001", max)
 	}
-	jobs := arrayJobs(t, 2000, "1")
+	jobs := arrayJobs(t, 2000, "1", "1")
 	ids, refused := submitArrays(t, as, jobs)
 	t.Cleanup(func() { cancelArrays(ids) })
 	if n := count() - refused; n != 2 {
@@ -154,6 +159,57 @@ func TestArray2000(t *testing.T) {
 	}
 }
 
+// An array one of whose jobs carries other resources, and whose header
+// asks for them, is refused on the real cluster, and none of its tasks
+// runs a step: no task list is written, the array is cancelled, and once
+// Slurm has ended its tasks no step has written its output or exit
+// record.
+func TestArrayMismatchRunsNoStep(t *testing.T) {
+	requireSlurm(t)
+	stateDir := t.TempDir()
+	ex, err := slurm.New().Open(adapters.Config{Batch: &spec.Batch{Type: "slurm"}, StateDir: stateDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := arrayJobs(t, 6, "1", "1")
+	odd := arrayJobs(t, 4, "1", "2")[3] // another workspace, same name
+	if odd.Resources == jobs[0].Resources {
+		t.Fatalf("steps asking for 1 and 2 procs carry one key %q", odd.Resources)
+	}
+	jobs[3] = odd
+	_, err = ex.(adapters.ArraySubmitter).SubmitArray(context.Background(), jobs, 0)
+	if err == nil || !strings.Contains(err.Error(), "same resources") {
+		t.Fatalf("submit: %v, want a refusal for other resources", err)
+	}
+	if lists, _ := filepath.Glob(filepath.Join(stateDir, "*.tasks")); len(lists) != 0 {
+		t.Errorf("task lists written: %v", lists)
+	}
+	drivers, _ := filepath.Glob(filepath.Join(stateDir, "array-*.slurm.sh"))
+	if len(drivers) != 1 {
+		t.Fatalf("drivers %v, want the one submitted", drivers)
+	}
+	name := strings.TrimSuffix(filepath.Base(drivers[0]), ".slurm.sh")
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(time.Second) {
+		out, err := exec.Command("squeue", "-h", "-r", "-n", name, "-o", "%i %T").Output()
+		if err == nil && strings.TrimSpace(string(out)) == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("array %s still listed after 2 minutes: %s %v", name, out, err)
+		}
+	}
+	for _, j := range jobs {
+		for _, f := range []string{j.Name + ".out", j.Name + ".err"} {
+			if _, err := os.Stat(filepath.Join(j.Workspace, f)); err == nil {
+				t.Errorf("%s ran: it wrote %s", j.Name, f)
+			}
+		}
+	}
+	if recs, _ := filepath.Glob(filepath.Join(stateDir, "*.rc")); len(recs) != 0 {
+		t.Errorf("exit records written: %v", recs)
+	}
+}
+
 // BenchmarkSlurmArraySubmit measures, on the real cluster in the same
 // run, steps submitted per second as one job array (SubmitArray: the
 // driver script and one sbatch per 1,000 steps), as one sbatch per step
@@ -180,7 +236,7 @@ func BenchmarkSlurmArraySubmit(b *testing.B) {
 	commands := 0
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		jobs := arrayJobs(b, n, fmt.Sprint(i), spec.KV{Key: "hold"})
+		jobs := arrayJobs(b, n, fmt.Sprint(i), "1", spec.KV{Key: "hold"})
 		// A study's scripts are written long before the conductor submits
 		// them: not while their pages wait to be written back.
 		syscall.Sync()
