@@ -97,14 +97,19 @@ func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header f
 	if dir == "" || rec == nil || rec.Dir == "" {
 		return ArrayFiles{}, fmt.Errorf("job arrays need the study's state directory")
 	}
-	var ids []byte // hashed at once: a write a field cost more than the hashing
+	h := sha256.New()
+	buf := make([]byte, 0, 32<<10) // hashed a block at a time: a write a field cost more than the hashing
 	for _, j := range jobs {
 		for _, v := range []string{j.Name, j.Workspace, j.Script, j.Token} {
-			ids = append(append(ids, v...), 0)
+			if len(buf)+len(v)+1 > cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = append(append(buf, v...), 0)
 		}
 	}
-	sum := sha256.Sum256(ids)
-	name := "array-" + hex.EncodeToString(sum[:6])
+	h.Write(buf)
+	name := "array-" + hex.EncodeToString(h.Sum(nil)[:6])
 	a := ArrayFiles{JobName: name, Driver: filepath.Join(dir, name+ext), Tasks: filepath.Join(dir, name+taskList), rec: rec}
 	var text strings.Builder
 	text.WriteString("#!/bin/sh\n")
@@ -125,16 +130,21 @@ func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header f
 // the list.
 func (a ArrayFiles) WriteTasks(rows []ArrayRow) error {
 	list := make([]byte, 0, len(rows)*256)
+	records := a.rec.Dir + string(filepath.Separator) // a job's record is records+name+".rc", rec.Path's file
 	for _, r := range rows {
 		j := r.Job
 		f := [taskFields]string{taskName: j.Name, taskWorkspace: j.Workspace, taskScript: j.Script,
-			taskOut: r.Out, taskErr: r.Err, taskRecord: a.rec.Path(j.Name), taskToken: j.Token}
+			taskOut: r.Out, taskErr: r.Err, taskRecord: j.Name, taskToken: j.Token}
 		for k, v := range f {
 			if strings.ContainsAny(v, "\t\n\r") || v == "" && k != taskToken {
 				return fmt.Errorf("%s: %q cannot be in an array's task list", j.Name, v)
 			}
 			if k > 0 {
 				list = append(list, '\t')
+			}
+			if k == taskRecord {
+				list = append(append(list, records...), v...)
+				v = ".rc"
 			}
 			list = append(list, v...)
 		}
