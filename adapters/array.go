@@ -29,15 +29,18 @@ type ArraySubmitter interface {
 	SubmitArray(ctx context.Context, jobs []*Job, parallel int) ([]string, error)
 }
 
-// ArrayDriver is the driver script of one array: a POSIX sh script
-// (bash, which runs the steps' scripts, would read BASH_ENV for it too)
-// with the scheduler's header lines, which reads its task's line of the
-// array's task list by the index the scheduler gives it (IndexVar,
-// counted from Base), keeps the step's earlier output as KeepOutput does,
-// and runs that step's script in its workspace with its output redirected
-// to the step's files and its exit status recorded as the job ID names
-// (see exitTrap). The driver is the same few lines for any number of
-// tasks; the list is one line a task.
+// ArrayDriver is the driver script of arrays: a POSIX sh script (bash,
+// which runs the steps' scripts, would read BASH_ENV for it too) with the
+// scheduler's header lines, which reads its task's line of the task list
+// given as its first argument by the index the scheduler gives it
+// (IndexVar, counted from Base), keeps the step's earlier output as
+// KeepOutput does, and runs that step's script in its workspace with its
+// output redirected to the step's files and its exit status recorded as
+// the job ID names (see exitTrap). The driver is the same few lines for
+// any number of tasks and for every array whose header lines are the
+// same, written once (WriteDriver); each array is its job name and its
+// task list (NewArrayFiles), one line a task, given to the scheduler with
+// it.
 //
 // The driver is written before the array is submitted, the list may be
 // written after (ArrayFiles.WriteTasks), while the scheduler takes the
@@ -83,17 +86,15 @@ const taskList = ".tasks"
 
 // ArrayFiles are the files of one array, in the state directory.
 type ArrayFiles struct {
-	JobName string // array-HASH
-	Driver  string // array-HASH.EXT
+	JobName string // array-HASH, the array's job name
 	Tasks   string // array-HASH.tasks
 	rec     *Recorder
 }
 
-// Write writes the driver of an array of jobs into dir as array-HASH.EXT,
-// whole, and returns its files; the hash is of the jobs' names,
+// NewArrayFiles returns the files of an array of jobs in dir, the state
+// directory, without writing them; the hash is of the jobs' names,
 // workspaces, scripts and tokens, so a resubmission is another array.
-// header is called with the array's job name to give the header lines.
-func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header func(jobName string) []string) (ArrayFiles, error) {
+func NewArrayFiles(dir string, rec *Recorder, jobs []*Job) (ArrayFiles, error) {
 	if dir == "" || rec == nil || rec.Dir == "" {
 		return ArrayFiles{}, fmt.Errorf("job arrays need the study's state directory")
 	}
@@ -110,19 +111,34 @@ func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header f
 	}
 	h.Write(buf)
 	name := "array-" + hex.EncodeToString(h.Sum(nil)[:6])
-	a := ArrayFiles{JobName: name, Driver: filepath.Join(dir, name+ext), Tasks: filepath.Join(dir, name+taskList), rec: rec}
+	return ArrayFiles{JobName: name, Tasks: filepath.Join(dir, name+taskList), rec: rec}, nil
+}
+
+// WriteDriver writes the driver with the header lines into dir (the
+// state directory) as array-driver-HASH.EXT, HASH of its text, whole,
+// unless it is there already, and returns its path: the arrays of a
+// study whose header lines are the same share one driver, and a driver
+// of that name holds that text.
+func (d ArrayDriver) WriteDriver(dir, ext string, rec *Recorder, header []string) (string, error) {
+	if dir == "" || rec == nil || rec.Dir == "" {
+		return "", fmt.Errorf("job arrays need the study's state directory")
+	}
 	var text strings.Builder
 	text.WriteString("#!/bin/sh\n")
-	for _, line := range header(name) {
+	for _, line := range header {
 		text.WriteString(line + "\n")
 	}
-	list := shellQuote(a.Tasks)
-	fmt.Fprintf(&text, driverText, d.ID, list, ListWait, d.IndexVar, d.Base)
+	fmt.Fprintf(&text, driverText, d.ID, ListWait, d.IndexVar, d.Base)
 	for _, kv := range rec.env {
 		text.WriteString(" " + shellQuote(kv))
 	}
 	text.WriteString(driverRun)
-	return a, writeWhole(a.Driver, []byte(text.String()), 0o755)
+	sum := sha256.Sum256([]byte(text.String()))
+	path := filepath.Join(dir, "array-driver-"+hex.EncodeToString(sum[:6])+ext)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
+		return path, nil
+	}
+	return path, writeWhole(path, []byte(text.String()), 0o755)
 }
 
 // WriteTasks writes the array's task list, one line a row in index order,
@@ -154,26 +170,26 @@ func (a ArrayFiles) WriteTasks(rows []ArrayRow) error {
 }
 
 // driverText is the body of an array's driver, up to the recorder's
-// variables (see ArrayDriver; its verbs: the task's id, the task list,
-// the wait for it in seconds, the index variable, the first index). The
-// task's line is split on tabs into the positional parameters (the field
-// order of taskName and the rest), which, unlike variables, no
+// variables (see ArrayDriver; its verbs: the task's id, the wait for the
+// list in seconds, the index variable, the first index). The task's line
+// of the list ($1) is split on tabs into the positional parameters (the
+// field order of taskName and the rest), which, unlike variables, no
 // environment can hold; the wait and the keeping of the earlier output
 // run in subshells for the same reason.
 const driverText = `# Written by maestro: runs each array task's own step (docs/SCHEDULERS.md, Arrays).
 export MAESTRO_JOB_ID="%s"
 (
 	n=0
-	while [ ! -e %[2]s ]; do
-		if [ $n -ge %[3]d ]; then echo "maestro: no task list "%[2]s >&2; exit 1; fi
+	while [ ! -e "$1" ]; do
+		if [ $n -ge %[2]d ]; then echo "maestro: no task list $1" >&2; exit 1; fi
 		sleep 1
 		n=$((n + 1))
 	done
 ) || exit 1
 set -f
 IFS=$(printf '\t')
-set -- $(sed -n -e "$((%[4]s - %[5]d + 1))p" -e "$((%[4]s - %[5]d + 1))q" %[2]s)
-if [ $# -lt 6 ]; then echo "maestro: no step for array task $%[4]s" >&2; exit 1; fi
+set -- $(sed -n -e "$((%[3]s - %[4]d + 1))p" -e "$((%[3]s - %[4]d + 1))q" "$1")
+if [ $# -lt 6 ]; then echo "maestro: no step for array task $%[3]s" >&2; exit 1; fi
 cd "$2" || exit 1
 (
 	if [ -e "$1.out" ] || [ -L "$1.out" ] || [ -e "$1.err" ] || [ -L "$1.err" ]; then

@@ -52,10 +52,11 @@ func parseMaxArraySize(out string) int {
 	return defaultMaxArray
 }
 
-// SubmitArray implements adapters.ArraySubmitter: one sbatch of a driver
-// script (adapters.ArrayDriver) in the state directory with the steps'
-// shared #SBATCH lines and --array=0-(N-1)%P, whose task i runs jobs[i].
-// Task i's id is ID_i, as squeue, sacct and scancel name it.
+// SubmitArray implements adapters.ArraySubmitter: one sbatch, in the
+// state directory, of the driver script (adapters.ArrayDriver) of the
+// steps' shared #SBATCH lines, with the array's job name,
+// --array=0-(N-1)%P and its task list, whose line i runs jobs[i]. Task
+// i's id is ID_i, as squeue, sacct and scancel name it.
 //
 // The shared lines are the first script's. The other scripts must ask
 // for the same resources and name each task's output files: a job that
@@ -85,10 +86,12 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 		spec += "%" + strconv.Itoa(parallel)
 	}
 	d := adapters.ArrayDriver{IndexVar: "SLURM_ARRAY_TASK_ID", ID: "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"}
-	files, err := d.Write(e.rec.Dir, ".slurm.sh", e.rec, jobs, func(name string) []string {
-		return append(shared[:len(shared):len(shared)], `#SBATCH --job-name="`+name+`"`,
-			"#SBATCH --output=/dev/null", "#SBATCH --error=/dev/null", "#SBATCH --array="+spec)
-	})
+	driver, err := d.WriteDriver(e.rec.Dir, ".slurm.sh", e.rec,
+		append(shared[:len(shared):len(shared)], "#SBATCH --output=/dev/null", "#SBATCH --error=/dev/null"))
+	if err != nil {
+		return nil, err
+	}
+	files, err := adapters.NewArrayFiles(e.rec.Dir, e.rec, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +103,7 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 		}
 		listed <- err
 	}()
-	out, _, err := e.cfg.Command(ctx, nil, "sbatch", "--parsable", "-D", e.rec.Dir, files.Driver)
+	out, _, err := e.cfg.Command(ctx, nil, "sbatch", "--parsable", "-D", e.rec.Dir, "--job-name="+files.JobName, "--array="+spec, driver, files.Tasks)
 	listErr := <-listed
 	id, ok := parseSbatch(out)
 	switch {
