@@ -292,6 +292,7 @@ func BenchmarkSlurmArraySubmit(b *testing.B) {
 	}
 	// Medians of the rounds: a round in which the controller stalled (a
 	// full MaxJobCount, another user's outage test) says nothing.
+	b.Logf("rounds: array %v, bare %v", tArray, tBare)
 	array, bareRound := median(tArray), median(tBare)
 	b.ReportMetric(n/array.Seconds(), "array-steps/s")
 	b.ReportMetric(float64(single*b.N)/tSingle.Seconds(), "one-sbatch-per-step-steps/s")
