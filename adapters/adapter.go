@@ -76,6 +76,13 @@ type Job struct {
 	Walltime  string // the step's walltime text; "" for none
 	Token     string // tells this submission from the step's earlier ones
 	Nested    bool   // Flux: run the step in an instance of its own (flux batch)
+	// Resources is a key of what the script's header asks of the
+	// scheduler (ResourceKey, from the study's record of the step), ""
+	// when unknown: jobs of one study with equal keys have headers that
+	// differ only in each job's own lines (its name, comment and the
+	// output files named after it), so an array can be checked by them
+	// without reading every script (ArraySubmitter).
+	Resources string
 }
 
 // Status is what the scheduler reports of one job.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,24 +29,28 @@ type ArraySubmitter interface {
 	SubmitArray(ctx context.Context, jobs []*Job, parallel int) ([]string, error)
 }
 
-// ArrayDriver is the driver script of one array: a POSIX sh script
-// (bash, which runs the steps' scripts, would read BASH_ENV for it too)
-// with the scheduler's header lines, which reads its task's line of the
-// array's task list by the index the scheduler gives it (IndexVar,
-// counted from Base), keeps the step's earlier output as KeepOutput does,
-// and runs that step's script in its workspace with its output redirected
-// to the step's files and its exit status recorded as the job ID names
-// (see exitTrap). The driver is the same few lines for any number of
-// tasks; the list is one line a task.
+// ArrayDriver is the driver script of arrays: a POSIX sh script (bash,
+// which runs the steps' scripts, would read BASH_ENV for it too) with the
+// scheduler's header lines, which reads its task's line of the task list
+// given as its first argument by the index the scheduler gives it
+// (IndexVar, counted from Base), keeps the step's earlier output as
+// KeepOutput does, and runs that step's script in its workspace with its
+// output redirected to the step's files and its exit status recorded as
+// the job ID names (see exitTrap). The driver is the same few lines for
+// any number of tasks and for every array whose header lines are the
+// same, written once (WriteDriver); each array is its job name and its
+// task list (NewArrayFiles), one line a task, given to the scheduler with
+// it.
 //
 // The driver is written before the array is submitted, the list may be
 // written after (ArrayFiles.WriteTasks), while the scheduler takes the
 // array: a task that starts first waits for the list (ListWait), and
-// runs nothing without it; it stops waiting at once when the state
-// directory is gone (the study was removed), so that the tasks of a
-// removed study do not hold the cluster's cores. So an array whose list is never written (its
-// steps' headers differed, the conductor was killed) runs no step, and
-// Find, which reads the lists, finds none of it.
+// runs nothing without it; it stops waiting at once when the list's
+// directory (the state directory) is gone, so that the tasks of a study
+// removed while they were queued do not hold the cluster's cores. So an
+// array whose list is never written (its steps' headers differed, the
+// conductor was killed) runs no step, and Find, which reads the lists,
+// finds none of it.
 type ArrayDriver struct {
 	IndexVar string // the variable holding the task index, e.g. SLURM_ARRAY_TASK_ID
 	Base     int    // the index of the first task
@@ -86,41 +89,63 @@ const taskList = ".tasks"
 
 // ArrayFiles are the files of one array, in the state directory.
 type ArrayFiles struct {
-	JobName string // array-HASH
-	Driver  string // array-HASH.EXT
+	JobName string // array-HASH, the array's job name
 	Tasks   string // array-HASH.tasks
 	rec     *Recorder
 }
 
-// Write writes the driver of an array of jobs into dir as array-HASH.EXT,
-// whole, and returns its files; the hash is of the jobs' names,
+// NewArrayFiles returns the files of an array of jobs in dir, the state
+// directory, without writing them; the hash is of the jobs' names,
 // workspaces, scripts and tokens, so a resubmission is another array.
-// header is called with the array's job name to give the header lines.
-func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header func(jobName string) []string) (ArrayFiles, error) {
+func NewArrayFiles(dir string, rec *Recorder, jobs []*Job) (ArrayFiles, error) {
 	if dir == "" || rec == nil || rec.Dir == "" {
 		return ArrayFiles{}, fmt.Errorf("job arrays need the study's state directory")
 	}
 	h := sha256.New()
+	buf := make([]byte, 0, 32<<10) // hashed a block at a time: a write a field cost more than the hashing
 	for _, j := range jobs {
 		for _, v := range []string{j.Name, j.Workspace, j.Script, j.Token} {
-			io.WriteString(h, v)
-			h.Write([]byte{0})
+			if len(buf)+len(v)+1 > cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = append(append(buf, v...), 0)
 		}
 	}
+	h.Write(buf)
 	name := "array-" + hex.EncodeToString(h.Sum(nil)[:6])
-	a := ArrayFiles{JobName: name, Driver: filepath.Join(dir, name+ext), Tasks: filepath.Join(dir, name+taskList), rec: rec}
+	abs, err := filepath.Abs(dir) // a task finds the state directory from the list's path
+	if err != nil {
+		return ArrayFiles{}, err
+	}
+	return ArrayFiles{JobName: name, Tasks: filepath.Join(abs, name+taskList), rec: rec}, nil
+}
+
+// WriteDriver writes the driver with the header lines into dir (the
+// state directory) as array-driver-HASH.EXT, HASH of its text, whole,
+// unless it is there already, and returns its path: the arrays of a
+// study whose header lines are the same share one driver, and a driver
+// of that name holds that text.
+func (d ArrayDriver) WriteDriver(dir, ext string, rec *Recorder, header []string) (string, error) {
+	if dir == "" || rec == nil || rec.Dir == "" {
+		return "", fmt.Errorf("job arrays need the study's state directory")
+	}
 	var text strings.Builder
 	text.WriteString("#!/bin/sh\n")
-	for _, line := range header(name) {
+	for _, line := range header {
 		text.WriteString(line + "\n")
 	}
-	list := shellQuote(a.Tasks)
-	fmt.Fprintf(&text, driverText, d.ID, list, ListWait, d.IndexVar, d.Base, shellQuote(dir))
+	fmt.Fprintf(&text, driverText, d.ID, ListWait, d.IndexVar, d.Base)
 	for _, kv := range rec.env {
 		text.WriteString(" " + shellQuote(kv))
 	}
 	text.WriteString(driverRun)
-	return a, writeWhole(a.Driver, []byte(text.String()), 0o755)
+	sum := sha256.Sum256([]byte(text.String()))
+	path := filepath.Join(dir, "array-driver-"+hex.EncodeToString(sum[:6])+ext)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
+		return path, nil
+	}
+	return path, writeWhole(path, []byte(text.String()), 0o755)
 }
 
 // WriteTasks writes the array's task list, one line a row in index order,
@@ -128,16 +153,21 @@ func (d ArrayDriver) Write(dir, ext string, rec *Recorder, jobs []*Job, header f
 // the list.
 func (a ArrayFiles) WriteTasks(rows []ArrayRow) error {
 	list := make([]byte, 0, len(rows)*256)
+	records := a.rec.Dir + string(filepath.Separator) // a job's record is records+name+".rc", rec.Path's file
 	for _, r := range rows {
 		j := r.Job
 		f := [taskFields]string{taskName: j.Name, taskWorkspace: j.Workspace, taskScript: j.Script,
-			taskOut: r.Out, taskErr: r.Err, taskRecord: a.rec.Path(j.Name), taskToken: j.Token}
+			taskOut: r.Out, taskErr: r.Err, taskRecord: j.Name, taskToken: j.Token}
 		for k, v := range f {
 			if strings.ContainsAny(v, "\t\n\r") || v == "" && k != taskToken {
 				return fmt.Errorf("%s: %q cannot be in an array's task list", j.Name, v)
 			}
 			if k > 0 {
 				list = append(list, '\t')
+			}
+			if k == taskRecord {
+				list = append(append(list, records...), v...)
+				v = ".rc"
 			}
 			list = append(list, v...)
 		}
@@ -147,27 +177,27 @@ func (a ArrayFiles) WriteTasks(rows []ArrayRow) error {
 }
 
 // driverText is the body of an array's driver, up to the recorder's
-// variables (see ArrayDriver; its verbs: the task's id, the task list,
-// the wait for it in seconds, the index variable, the first index). The
-// task's line is split on tabs into the positional parameters (the field
-// order of taskName and the rest), which, unlike variables, no
+// variables (see ArrayDriver; its verbs: the task's id, the wait for the
+// list in seconds, the index variable, the first index). The task's line
+// of the list ($1) is split on tabs into the positional parameters (the
+// field order of taskName and the rest), which, unlike variables, no
 // environment can hold; the wait and the keeping of the earlier output
 // run in subshells for the same reason.
 const driverText = `# Written by maestro: runs each array task's own step (docs/SCHEDULERS.md, Arrays).
 export MAESTRO_JOB_ID="%s"
 (
 	n=0
-	while [ ! -e %[2]s ]; do
-		if [ ! -d %[6]s ]; then echo "maestro: no state directory "%[6]s >&2; exit 1; fi
-		if [ $n -ge %[3]d ]; then echo "maestro: no task list "%[2]s >&2; exit 1; fi
+	while [ ! -e "$1" ]; do
+		if [ ! -d "${1%%/*}" ]; then echo "maestro: no state directory ${1%%/*}" >&2; exit 1; fi
+		if [ $n -ge %[2]d ]; then echo "maestro: no task list $1" >&2; exit 1; fi
 		sleep 1
 		n=$((n + 1))
 	done
 ) || exit 1
 set -f
 IFS=$(printf '\t')
-set -- $(sed -n -e "$((%[4]s - %[5]d + 1))p" -e "$((%[4]s - %[5]d + 1))q" %[2]s)
-if [ $# -lt 6 ]; then echo "maestro: no step for array task $%[4]s" >&2; exit 1; fi
+set -- $(sed -n -e "$((%[3]s - %[4]d + 1))p" -e "$((%[3]s - %[4]d + 1))q" "$1")
+if [ $# -lt 6 ]; then echo "maestro: no step for array task $%[3]s" >&2; exit 1; fi
 cd "$2" || exit 1
 (
 	if [ -e "$1.out" ] || [ -L "$1.out" ] || [ -e "$1.err" ] || [ -L "$1.err" ]; then

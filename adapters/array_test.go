@@ -13,12 +13,13 @@ import (
 )
 
 // An array's driver script, run as the scheduler runs task i (here by
-// hand, as Slurm would), waits for the task list if it starts before it
-// is written, runs job i's own script in its workspace with its output
-// in its own files, keeps the earlier run's output as KeepOutput does,
-// and the script records its exit status under the task's own id; the
-// list finds each task again, and only for the submission (token) it
-// was.
+// hand, as Slurm would) with the array's task list as its argument,
+// waits for the list if it starts before it is written, runs job i's own
+// script in its workspace with its output in its own files, keeps the
+// earlier run's output as KeepOutput does, and the script records its
+// exit status under the task's own id; the list finds each task again,
+// and only for the submission (token) it was. Arrays of the same header
+// lines share one driver, written once.
 func TestArrayDriver(t *testing.T) {
 	state := t.TempDir()
 	rec, err := adapters.NewRecorder(state)
@@ -47,17 +48,30 @@ func TestArrayDriver(t *testing.T) {
 	}
 	d := adapters.ArrayDriver{IndexVar: "TASK", Base: 1, ID: "${ARRAY}_${TASK}"}
 	since := time.Now()
-	files, err := d.Write(state, ".slurm.sh", rec, jobs, func(name string) []string { return []string{"#DIRECTIVE " + name} })
+	driver, err := d.WriteDriver(state, ".slurm.sh", rec, []string{"#DIRECTIVE a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := adapters.NewArrayFiles(state, rec, jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := files.JobName
-	text, _ := os.ReadFile(files.Driver)
-	if !strings.HasPrefix(string(text), "#!/bin/sh\n#DIRECTIVE "+name+"\n") || !strings.HasPrefix(name, "array-") {
-		t.Fatalf("driver %s:\n%s", name, text)
+	text, _ := os.ReadFile(driver)
+	if !strings.HasPrefix(string(text), "#!/bin/sh\n#DIRECTIVE a\n") || !strings.HasPrefix(name, "array-") {
+		t.Fatalf("driver %s of array %s:\n%s", driver, name, text)
+	}
+	before, _ := os.Stat(driver)
+	if again, err := d.WriteDriver(state, ".slurm.sh", rec, []string{"#DIRECTIVE a"}); err != nil || again != driver {
+		t.Errorf("the same header's driver: %s, %v; want %s", again, err, driver)
+	} else if after, _ := os.Stat(driver); !os.SameFile(before, after) {
+		t.Errorf("%s written again", driver)
+	}
+	if other, err := d.WriteDriver(state, ".slurm.sh", rec, []string{"#DIRECTIVE b"}); err != nil || other == driver {
+		t.Errorf("another header's driver: %s, %v", other, err)
 	}
 	task := func(task int) *exec.Cmd {
-		cmd := exec.Command(files.Driver)
+		cmd := exec.Command(driver, files.Tasks)
 		cmd.Dir = state
 		// Variables of the driver's own names in the environment reach
 		// the step unchanged.
@@ -126,7 +140,10 @@ func TestArrayDriver(t *testing.T) {
 	if got := adapters.ArrayTasks(state, []*adapters.Job{&other}, since); len(got) != 0 {
 		t.Errorf("another submission found as %v", got)
 	}
-	if _, err := d.Write("", ".sh", rec, jobs, func(string) []string { return nil }); err == nil {
+	if _, err := d.WriteDriver("", ".sh", rec, nil); err == nil {
+		t.Error("a driver without a state directory")
+	}
+	if _, err := adapters.NewArrayFiles("", rec, jobs); err == nil {
 		t.Error("an array without a state directory")
 	}
 	bad := *jobs[0]
@@ -148,16 +165,20 @@ func TestArrayDriverStudyGone(t *testing.T) {
 	ws := t.TempDir()
 	j := &adapters.Job{Name: "one", Script: filepath.Join(ws, "one.sh"), Workspace: ws, Token: "7"}
 	d := adapters.ArrayDriver{IndexVar: "TASK", Base: 0, ID: "${TASK}"}
-	files, err := d.Write(state, ".sh", rec, []*adapters.Job{j}, func(string) []string { return nil })
+	path, err := d.WriteDriver(state, ".sh", rec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	driver, err := os.ReadFile(files.Driver)
+	files, err := adapters.NewArrayFiles(state, rec, []*adapters.Job{j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	driver, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var stderr strings.Builder
-	cmd := exec.Command("sh", "-c", string(driver))
+	cmd := exec.Command("sh", "-c", string(driver), path, files.Tasks)
 	cmd.Env = append(os.Environ(), "TASK=0")
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

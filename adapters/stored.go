@@ -1,6 +1,9 @@
 package adapters
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/store"
 )
@@ -66,7 +69,7 @@ var resourceKeys = []struct {
 }
 
 // StoreResources is the scheduler resources of r that are set, as the
-// study database keeps them for a step that may be bundled
+// study database keeps them for a step that may be bundled or arrayed
 // (store.StepInfo.Resources); its walltime and nested flag are kept
 // apart.
 func StoreResources(r *spec.Run) []store.KV {
@@ -93,4 +96,26 @@ func StoredScript(si *store.StepInfo, batch *spec.Batch) *Script {
 		}
 	}
 	return &Script{JobName: si.JobName, Step: step, Batch: batch}
+}
+
+// ResourceKey is the key of what the header of the script of a step the
+// study database recorded with its resources (StoreResources) asks of
+// the scheduler: those resources, its walltime and nested flag, which
+// with the study's batch block are all of a step but its name and
+// description that the header of an adapter with arrays (Slurm's) reads.
+// "" when the record holds no resources: a scheduled step sets nodes or
+// procs, so only a record written without them (of a step neither
+// bundled nor arrayed) holds none.
+func ResourceKey(si *store.StepInfo) string {
+	if len(si.Resources) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(si.Walltime)
+	b.WriteString("\x00")
+	b.WriteString(strconv.FormatBool(si.Nested))
+	for _, kv := range si.Resources {
+		b.WriteString("\x00" + kv.Key + "=" + kv.Value)
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package conductor
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +117,30 @@ func TestArraysBySpec(t *testing.T) {
 		if want := map[bool]int{false: 2, true: 6}[all]; f.arrays != want {
 			t.Errorf("--array %v: %d arrays, want %d", all, f.arrays, want)
 		}
+	}
+}
+
+// The expansions of a step go in one array only while they ask for the
+// same resources, by the study's record of them: each array's jobs carry
+// one resource key (adapters.ResourceKey), which the scheduler can check
+// them by without reading their scripts.
+func TestArraysByResources(t *testing.T) {
+	t.Parallel()
+	f := newFake(func(string, int) adapters.Status { return done(state.Finished, 0) })
+	dir := writeStudy(t, f, `
+  - {name: fan, description: fan, run: {cmd: "echo $(X)", procs: $(P), walltime: "00:05:00"}}
+global.parameters:
+  X: {values: [1, 2, 3, 4, 5, 6], label: X.%%}
+  P: {values: [1, 1, 2, 2, 1, 1], label: P.%%}
+`, store.Settings{Array: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if end, err := Run(ctx, options(dir, f)); err != nil || end != state.StudyFinished {
+		t.Fatalf("end %s, %v", end, err)
+	}
+	one := adapters.ResourceKey(&store.StepInfo{Walltime: "00:05:00", Resources: []store.KV{{Key: "procs", Value: "1"}}})
+	two := adapters.ResourceKey(&store.StepInfo{Walltime: "00:05:00", Resources: []store.KV{{Key: "procs", Value: "2"}}})
+	if want := []string{one, two, one}; !slices.Equal(f.arrayKeys, want) {
+		t.Errorf("arrays carried keys %q, want %q (MaxArray 3: one array a run of equal resources)", f.arrayKeys, want)
 	}
 }

@@ -35,6 +35,9 @@ type fakeSched struct {
 	forgetBundles bool            // bundle jobs vanish
 	submits       map[string]int
 	arrays        int // SubmitArray calls
+	// arrayKeys is, for each SubmitArray call, the resource key its jobs
+	// carry, "mixed" when they differ.
+	arrayKeys []string
 	// bundle runs the k-th bundle job submitted (from 1), whose runner is
 	// cmd, and gives its state; nil runs it to its end (FINISHED when it
 	// exits 0, else FAILED).
@@ -112,6 +115,13 @@ func (f *fakeSched) SubmitArray(_ context.Context, jobs []*adapters.Job, _ int) 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.arrays++
+	key := jobs[0].Resources
+	for _, j := range jobs {
+		if j.Resources != key {
+			key = "mixed"
+		}
+	}
+	f.arrayKeys = append(f.arrayKeys, key)
 	var ids []string
 	for k, j := range jobs {
 		f.submits[j.Name]++

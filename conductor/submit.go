@@ -124,7 +124,7 @@ func (e *engine) job(i int32) *adapters.Job {
 		script = info.Restart
 	}
 	return &adapters.Job{Name: info.JobName, Script: script, Workspace: filepath.Join(e.dir, info.Workspace),
-		Walltime: info.Walltime, Token: strconv.Itoa(st.Token), Nested: info.Nested}
+		Walltime: info.Walltime, Token: strconv.Itoa(st.Token), Nested: info.Nested, Resources: adapters.ResourceKey(info)}
 }
 
 // submitOne submits step i; false means it is not in flight now and the
@@ -193,9 +193,10 @@ func (e *engine) arrayed(i int32) bool {
 }
 
 // arrayGroup returns the steps at the front of q that go to the scheduler
-// as one array: consecutive expansions of one arrayed step, marked and
-// submittable, at most max of them, the scheduler's MaxArray and what the
-// throttle leaves room for.
+// as one array: consecutive expansions of one arrayed step that ask for
+// the same resources (as far as the study recorded them:
+// adapters.ResourceKey), marked and submittable, at most max of them,
+// the scheduler's MaxArray and what the throttle leaves room for.
 func (e *engine) arrayGroup(q []int32, limit int) []int32 {
 	arr := e.arrays()
 	if arr == nil || !e.arrayed(q[0]) {
@@ -205,11 +206,11 @@ func (e *engine) arrayGroup(q []int32, limit int) []int32 {
 	if t := e.m.settings.Throttle; t > 0 {
 		limit = min(limit, t-e.m.inFlightSteps())
 	}
-	step := e.m.steps[q[0]].Step
+	step, key := e.m.steps[q[0]].Step, adapters.ResourceKey(&e.m.steps[q[0]])
 	n := 0
 	for n < len(q) && n < limit {
 		i := q[n]
-		if e.m.steps[i].Step != step || !e.m.submittable(i) || !e.m.status[i].Submitting {
+		if e.m.steps[i].Step != step || adapters.ResourceKey(&e.m.steps[i]) != key || !e.m.submittable(i) || !e.m.status[i].Submitting {
 			break
 		}
 		n++

@@ -150,8 +150,9 @@ type StepInfo struct {
 	Params    []KV    `json:"params,omitempty"`
 	Parents   []int32 `json:"parents,omitempty"`
 	// Resources are the scheduler resources of a step that may be bundled
-	// (its run keys, by their spec names, those set only), so that the
-	// conductor can group steps and write a bundle's header.
+	// or arrayed (its run keys, by their spec names, those set only), so
+	// that the conductor can group steps, write a bundle's header and
+	// tell an array's headers alike (adapters.ResourceKey).
 	Resources []KV `json:"resources,omitempty"`
 }
 

@@ -151,7 +151,9 @@ func (st *Study) render() error {
 		if !r.scheduled { // adapters.Render has nothing to refuse in a local script
 			return nil
 		}
-		if st.Opt.Settings.Bundle > 1 || st.Spec.Group(step).Bundle > 1 { // what a bundle's header asks for
+		// What a bundle's header asks for, and what tells the headers of an
+		// array's steps alike without reading them (adapters.ResourceKey).
+		if g := st.Spec.Group(step); st.Opt.Settings.Bundle > 1 || g.Bundle > 1 || st.Opt.Settings.Array || g.Array {
 			r.resources = adapters.StoreResources(&step.Run)
 		}
 		if err := st.renderNode(i, step, func(bool, []byte) error { return nil }); err != nil {

@@ -537,7 +537,8 @@ global.parameters:
 
 // TestWriteGroups: each scheduled step's record carries its array or
 // bundle choice (its own, else the batch block's), a local step none, and
-// the keys change no script.
+// the keys change no script; a step that may be arrayed or bundled has
+// its resources recorded (for every scheduled step with --array).
 func TestWriteGroups(t *testing.T) {
 	dir, _ := write(t, load(t, groupSpec), study.Options{})
 	_, _, steps, _, _ := snapshot(t, dir)
@@ -552,12 +553,19 @@ func TestWriteGroups(t *testing.T) {
 		if si.Array != want.Array || si.Bundle != want.Bundle {
 			t.Errorf("%s: array %v bundle %d, want %v %d", si.Name, si.Array, si.Bundle, want.Array, want.Bundle)
 		}
-		if bundled := want.Bundle > 1; bundled != (len(si.Resources) > 0) {
-			t.Errorf("%s: resources %v recorded, want them for a bundled step only", si.Name, si.Resources)
+		if grouped := want.Bundle > 1 || want.Array; grouped != (len(si.Resources) > 0) {
+			t.Errorf("%s: resources %v recorded, want them for an arrayed or bundled step only", si.Name, si.Resources)
 		}
 	}
 	if len(steps) != 10 {
 		t.Errorf("%d steps", len(steps))
+	}
+	arrayed, _ := write(t, load(t, groupSpec), study.Options{Settings: store.Settings{Array: true}})
+	_, _, all, _, _ := snapshot(t, arrayed)
+	for _, si := range all {
+		if si.Scheduled != (len(si.Resources) > 0) {
+			t.Errorf("--array: %s (scheduled %v): resources %v recorded, want them for every scheduled step", si.Name, si.Scheduled, si.Resources)
+		}
 	}
 	if got := read(t, filepath.Join(dir, "batch.info")); !strings.HasSuffix(got, "queue: debug\nbundle: 4\n") {
 		t.Errorf("batch.info:\n%s", got)

@@ -27,8 +27,9 @@ const maxArray = 1000
 func (e *executor) MaxArray() int { return maxArray }
 
 // SubmitArray implements adapters.ArraySubmitter: one
-// `flux submit --cc=0-(N-1)` of a driver script (adapters.ArrayDriver) in
-// the state directory, with the steps' shared options, each copy a job of
+// `flux submit --cc=0-(N-1)` of the driver script (adapters.ArrayDriver,
+// one for every array) in the state directory with the array's task list
+// as its argument, with the steps' shared options, each copy a job of
 // its own named array-HASH-I (flux replaces {cc} in the options), whose
 // task I, told by FLUX_JOB_CC, runs jobs[I]. flux submit prints the
 // copies' ids as it submits them; one `flux jobs` of those ids then says,
@@ -57,7 +58,11 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 		return nil, err
 	}
 	d := adapters.ArrayDriver{IndexVar: "FLUX_JOB_CC", ID: "${FLUX_JOB_ID}"}
-	files, err := d.Write(e.rec.Dir, (*Adapter)(nil).Extension(), e.rec, jobs, func(string) []string { return nil })
+	driver, err := d.WriteDriver(e.rec.Dir, (*Adapter)(nil).Extension(), e.rec, nil)
+	if err != nil {
+		return nil, err
+	}
+	files, err := adapters.NewArrayFiles(e.rec.Dir, e.rec, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +73,7 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 	}
 	args := append([]string{"submit", "--cc=0-" + strconv.Itoa(len(jobs)-1), "--cwd=" + e.rec.Dir,
 		"--job-name=" + files.JobName + "-{cc}", "--output=/dev/null", "--error=/dev/null"}, shared...)
-	out, stderr, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", append(args, files.Driver)...)
+	out, stderr, err := e.cfg.CommandIn(ctx, e.env, nil, "flux", append(args, driver, files.Tasks)...)
 	printed := strings.Fields(out)
 	switch {
 	case err != nil && len(printed) == 0 && !errors.Is(err, adapters.ErrUnavailable) && !errors.Is(err, adapters.ErrUncertain):
@@ -77,7 +82,6 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 		if rmErr := os.Remove(files.Tasks); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %v, and its task list stays: %v", adapters.ErrUncertain, err, rmErr)
 		}
-		os.Remove(files.Driver)
 		if line := badQueue(stderr); line != "" {
 			return nil, fmt.Errorf("the Flux instance refused the queue of batch.queue (flux submit: %s); give a queue it has, or none", line)
 		}

@@ -52,16 +52,19 @@ func parseMaxArraySize(out string) int {
 	return defaultMaxArray
 }
 
-// SubmitArray implements adapters.ArraySubmitter: one sbatch of a driver
-// script (adapters.ArrayDriver) in the state directory with the steps'
-// shared #SBATCH lines and --array=0-(N-1)%P, whose task i runs jobs[i].
-// Task i's id is ID_i, as squeue, sacct and scancel name it.
+// SubmitArray implements adapters.ArraySubmitter: one sbatch, in the
+// state directory, of the driver script (adapters.ArrayDriver) of the
+// steps' shared #SBATCH lines, with the array's job name,
+// --array=0-(N-1)%P and its task list, whose line i runs jobs[i]. Task
+// i's id is ID_i, as squeue, sacct and scancel name it.
 //
-// The shared lines are the first script's. The other scripts' headers,
-// which must ask for the same resources and name each task's output
-// files, are read while sbatch runs, and the task list written once they
-// all agree: an array whose headers differ (or whose list cannot be
-// written) is cancelled, and, listless, ran no step.
+// The shared lines are the first script's. The other scripts must ask
+// for the same resources and name each task's output files: a job that
+// carries the first one's resource key (adapters.Job.Resources) does, by
+// the study's record; the header of any other is read while sbatch runs.
+// The task list is written once they all agree: an array whose headers
+// differ (or whose list cannot be written) is cancelled, and, listless,
+// ran no step.
 func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parallel int) ([]string, error) {
 	if len(jobs) == 0 {
 		return nil, nil
@@ -74,7 +77,7 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 	if err != nil {
 		return nil, err
 	}
-	shared, _, _, err := splitHeader(head)
+	shared, out0, err0, err := splitHeader(head)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", jobs[0].Script, err)
 	}
@@ -83,22 +86,24 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 		spec += "%" + strconv.Itoa(parallel)
 	}
 	d := adapters.ArrayDriver{IndexVar: "SLURM_ARRAY_TASK_ID", ID: "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"}
-	files, err := d.Write(e.rec.Dir, ".slurm.sh", e.rec, jobs, func(name string) []string {
-		return append(shared[:len(shared):len(shared)], `#SBATCH --job-name="`+name+`"`,
-			"#SBATCH --output=/dev/null", "#SBATCH --error=/dev/null", "#SBATCH --array="+spec)
-	})
+	driver, err := d.WriteDriver(e.rec.Dir, ".slurm.sh", e.rec,
+		append(shared[:len(shared):len(shared)], "#SBATCH --output=/dev/null", "#SBATCH --error=/dev/null"))
+	if err != nil {
+		return nil, err
+	}
+	files, err := adapters.NewArrayFiles(e.rec.Dir, e.rec, jobs)
 	if err != nil {
 		return nil, err
 	}
 	listed := make(chan error, 1)
 	go func() {
-		rows, err := arrayRows(jobs, shared, buf)
+		rows, err := arrayRows(jobs, adapters.ArrayRow{Job: jobs[0], Out: out0, Err: err0}, shared, buf)
 		if err == nil {
 			err = files.WriteTasks(rows)
 		}
 		listed <- err
 	}()
-	out, _, err := e.cfg.Command(ctx, nil, "sbatch", "--parsable", "-D", e.rec.Dir, files.Driver)
+	out, _, err := e.cfg.Command(ctx, nil, "sbatch", "--parsable", "-D", e.rec.Dir, "--job-name="+files.JobName, "--array="+spec, driver, files.Tasks)
 	listErr := <-listed
 	id, ok := parseSbatch(out)
 	switch {
@@ -121,12 +126,19 @@ func (e *executor) SubmitArray(ctx context.Context, jobs []*adapters.Job, parall
 	return ids, nil
 }
 
-// arrayRows reads the header of each job's script (in buf) and returns
-// how its task runs, or an error when one asks for other resources than
-// the shared ones.
-func arrayRows(jobs []*adapters.Job, shared []string, buf []byte) ([]adapters.ArrayRow, error) {
+// arrayRows returns how each job's task runs, or an error when one asks
+// for other resources than the first, whose row and shared lines are
+// given. A job that carries the first one's resource key is taken on it
+// (see ownFile); the header of any other is read (in buf).
+func arrayRows(jobs []*adapters.Job, first adapters.ArrayRow, shared []string, buf []byte) ([]adapters.ArrayRow, error) {
 	rows := make([]adapters.ArrayRow, len(jobs))
-	for i, j := range jobs {
+	rows[0] = first
+	key := first.Job.Resources
+	for i, j := range jobs[1:] {
+		if key != "" && j.Resources == key {
+			rows[i+1] = adapters.ArrayRow{Job: j, Out: ownFile(first.Out, first.Job.Name, j.Name), Err: ownFile(first.Err, first.Job.Name, j.Name)}
+			continue
+		}
 		head, err := readHead(j.Script, buf)
 		if err != nil {
 			return nil, err
@@ -138,9 +150,21 @@ func arrayRows(jobs []*adapters.Job, shared []string, buf []byte) ([]adapters.Ar
 		if !slices.Equal(own, shared) {
 			return nil, fmt.Errorf("the jobs of one array must ask for the same resources: %s and %s differ", jobs[0].Script, j.Script)
 		}
-		rows[i] = adapters.ArrayRow{Job: j, Out: out, Err: errf}
+		rows[i+1] = adapters.ArrayRow{Job: j, Out: out, Err: errf}
 	}
 	return rows, nil
+}
+
+// ownFile is the output file (stdout or stderr) of the job named name
+// whose header was written as that of the job named first, whose file is
+// f: Header names a job's files after it (NAME.out, NAME.err), and a
+// batch arg that names them (the last line wins) names the same file for
+// every job of the study.
+func ownFile(f, first, name string) string {
+	if ext, ok := strings.CutPrefix(f, first); ok && (ext == ".out" || ext == ".err") {
+		return name + ext
+	}
+	return f
 }
 
 // headRead is how much of a script readHead reads at first: a step

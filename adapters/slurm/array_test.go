@@ -11,7 +11,9 @@ import (
 
 	"github.com/maestro-go/maestro/adapters"
 	"github.com/maestro-go/maestro/adapters/adaptertest"
+	"github.com/maestro-go/maestro/spec"
 	"github.com/maestro-go/maestro/state"
+	"github.com/maestro-go/maestro/store"
 )
 
 // What Slurm printed of array tasks (testdata/slurm/capture-array.sh):
@@ -94,6 +96,88 @@ func TestSplitHeader(t *testing.T) {
 		if _, _, _, err := splitHeader(bad); err == nil {
 			t.Errorf("no error for %q", bad)
 		}
+	}
+}
+
+// stepScript writes the script of step name as the study writer does,
+// asking for procs, and returns it as the conductor hands it over: with
+// the resource key of the study's record of the step.
+func stepScript(t *testing.T, root, name, procs string, args ...spec.KV) *adapters.Job {
+	t.Helper()
+	step := &spec.Step{Name: name, Description: "step " + name, Run: spec.Run{Cmd: "true", Procs: procs, Walltime: "00:05:00"}}
+	batch := &spec.Batch{Type: "slurm", Shell: "/bin/bash", Queue: "debug", Args: args}
+	text, err := adapters.Render(New(), &adapters.Script{JobName: name, Step: step, Batch: batch}, "true", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := filepath.Join(root, name)
+	script := filepath.Join(ws, name+".slurm.sh")
+	if err := os.MkdirAll(ws, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, text, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	key := adapters.ResourceKey(&store.StepInfo{Walltime: step.Run.Walltime, Resources: adapters.StoreResources(&step.Run)})
+	return &adapters.Job{Name: name, Script: script, Workspace: ws, Token: "1", Resources: key}
+}
+
+// An array's rows: a job that carries the first one's resource key is
+// taken on it, its script not read (here: removed), its files named
+// after itself, or as a batch arg names them; a job that carries another
+// key, or none, has its header read, and one that asks for other
+// resources is refused.
+func TestArrayRows(t *testing.T) {
+	rows := func(jobs []*adapters.Job) ([]adapters.ArrayRow, error) {
+		t.Helper()
+		buf := make([]byte, headRead)
+		head, err := readHead(jobs[0].Script, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared, out, errf, err := splitHeader(head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arrayRows(jobs, adapters.ArrayRow{Job: jobs[0], Out: out, Err: errf}, shared, buf)
+	}
+	for _, args := range [][]spec.KV{nil, {{Key: "output", Value: "run.log"}}} {
+		root := t.TempDir()
+		var jobs []*adapters.Job
+		for i := range 4 {
+			jobs = append(jobs, stepScript(t, root, fmt.Sprintf("s_%d", i), "1", args...))
+		}
+		if err := os.Remove(jobs[2].Script); err != nil {
+			t.Fatal(err)
+		}
+		got, err := rows(jobs)
+		if err != nil {
+			t.Fatalf("args %v: %v", args, err)
+		}
+		for i, r := range got {
+			out := jobs[i].Name + ".out"
+			if args != nil {
+				out = "run.log"
+			}
+			if r.Job != jobs[i] || r.Out != out || r.Err != jobs[i].Name+".err" {
+				t.Errorf("args %v: row %d: %s, %q, %q; want %s, %q, %q", args, i, r.Job.Name, r.Out, r.Err, jobs[i].Name, out, jobs[i].Name+".err")
+			}
+		}
+	}
+
+	root := t.TempDir()
+	jobs := []*adapters.Job{stepScript(t, root, "a", "1"), stepScript(t, root, "b", "1"), stepScript(t, root, "c", "2")}
+	if _, err := rows(jobs); err == nil || !strings.Contains(err.Error(), "same resources") {
+		t.Errorf("a job carrying other resources, whose header asks for them: %v, want a refusal", err)
+	}
+	jobs[2].Resources = ""
+	if _, err := rows(jobs); err == nil || !strings.Contains(err.Error(), "same resources") {
+		t.Errorf("a job carrying no key whose header asks for other resources: %v, want a refusal", err)
+	}
+	jobs[2] = stepScript(t, root, "d", "1")
+	jobs[2].Resources = "another key"
+	if got, err := rows(jobs); err != nil || got[2].Out != "d.out" {
+		t.Errorf("a job carrying another key whose header asks for the same: %v, %v; want its row", got, err)
 	}
 }
 
