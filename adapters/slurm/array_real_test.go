@@ -211,6 +211,48 @@ func TestArrayMismatchRunsNoStep(t *testing.T) {
 	}
 }
 
+// BenchmarkArrayOverhead measures what SubmitArray of 1,000 steps costs
+// beyond its sbatch call, without a cluster: sbatch on PATH is a script
+// that prints a job id, and each round times SubmitArray (header, driver,
+// task list, the command) and the same script run bare by exec, in turn;
+// the medians of the rounds are reported.
+func BenchmarkArrayOverhead(b *testing.B) {
+	bin := b.TempDir()
+	for name, text := range map[string]string{"sbatch": "echo 12345", "scontrol": "echo MaxArraySize = 1001"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+text+"\n"), 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	ex, err := slurm.New().Open(adapters.Config{Batch: &spec.Batch{Type: "slurm"}, StateDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	as := ex.(adapters.ArraySubmitter)
+	as.MaxArray()
+	var tArray, tBare []time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		jobs := arrayJobs(b, 1000, fmt.Sprint(i), "1")
+		start := time.Now()
+		b.StartTimer()
+		if _, err := as.SubmitArray(context.Background(), jobs, 0); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		tArray = append(tArray, time.Since(start))
+		start = time.Now()
+		if err := exec.Command("sbatch", "--parsable", "--hold", "--array=0-999", "bare.sh").Run(); err != nil {
+			b.Fatal(err)
+		}
+		tBare = append(tBare, time.Since(start))
+	}
+	array, bare := median(tArray), median(tBare)
+	b.ReportMetric(float64(array.Microseconds())/1000, "array-ms")
+	b.ReportMetric(float64(bare.Microseconds())/1000, "bare-command-ms")
+	b.ReportMetric(float64((array-bare).Microseconds())/1000, "overhead-ms")
+}
+
 // BenchmarkSlurmArraySubmit measures, on the real cluster in the same
 // run, steps submitted per second as one job array (SubmitArray of
 // 1,000 steps whose jobs carry their resource key, as the conductor
