@@ -44,7 +44,12 @@ study:
 		}()
 	}
 	wg.Wait()
-	t.Cleanup(func() { cancelStudy(out) })
+	t.Cleanup(func() {
+		// The conductor must be gone before the directory is removed: it
+		// writes its last state and log once it has cancelled.
+		cancelStudy(out)
+		waitFor(t, "the cancelled study's conductor to exit", func() bool { return conductor.Running(out) <= 0 })
+	})
 	launched := 0
 	for k := range results {
 		if strings.Contains(results[k], "launched") {
