@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,8 +99,8 @@ type ArrayFiles struct {
 // directory, without writing them; the hash is of the jobs' names,
 // workspaces, scripts and tokens, so a resubmission is another array.
 func NewArrayFiles(dir string, rec *Recorder, jobs []*Job) (ArrayFiles, error) {
-	if dir == "" || rec == nil || rec.Dir == "" {
-		return ArrayFiles{}, fmt.Errorf("job arrays need the study's state directory")
+	if err := needStateDir(dir, rec); err != nil {
+		return ArrayFiles{}, err
 	}
 	h := sha256.New()
 	buf := make([]byte, 0, 32<<10) // hashed a block at a time: a write a field cost more than the hashing
@@ -127,8 +128,8 @@ func NewArrayFiles(dir string, rec *Recorder, jobs []*Job) (ArrayFiles, error) {
 // study whose header lines are the same share one driver, and a driver
 // of that name holds that text.
 func (d ArrayDriver) WriteDriver(dir, ext string, rec *Recorder, header []string) (string, error) {
-	if dir == "" || rec == nil || rec.Dir == "" {
-		return "", fmt.Errorf("job arrays need the study's state directory")
+	if err := needStateDir(dir, rec); err != nil {
+		return "", err
 	}
 	var text strings.Builder
 	text.WriteString("#!/bin/sh\n")
@@ -146,6 +147,15 @@ func (d ArrayDriver) WriteDriver(dir, ext string, rec *Recorder, header []string
 		return path, nil
 	}
 	return path, writeWhole(path, []byte(text.String()), 0o755)
+}
+
+// needStateDir refuses an array without the study's state directory,
+// where its driver, list and exit records go.
+func needStateDir(dir string, rec *Recorder) error {
+	if dir == "" || rec == nil || rec.Dir == "" {
+		return errors.New("job arrays need the study's state directory")
+	}
+	return nil
 }
 
 // WriteTasks writes the array's task list, one line a row in index order,

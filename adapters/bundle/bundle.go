@@ -145,12 +145,12 @@ func New(name, stateDir string, members []Member, opt Options) (*Bundle, error) 
 func walltime(members []Member, p int) (time.Duration, error) {
 	var sum, longest time.Duration
 	for _, m := range members {
-		if !adapters.Truthy(m.Job.Walltime) {
-			return 0, nil
-		}
-		d, err := adapters.ParseWalltime(m.Job.Walltime)
+		d, set, err := ownWalltime(m.Job)
 		if err != nil {
 			return 0, fmt.Errorf("step %s: %w", m.Job.Name, err)
+		}
+		if !set {
+			return 0, nil
 		}
 		sum += d
 		longest = max(longest, d)
@@ -160,6 +160,15 @@ func walltime(members []Member, p int) (time.Duration, error) {
 		w = (sum + longest*time.Duration(p-1) + time.Duration(p-1)) / time.Duration(p)
 	}
 	return (w + time.Minute - 1).Truncate(time.Minute), nil
+}
+
+// ownWalltime is a step's own walltime, and whether it has one.
+func ownWalltime(j *adapters.Job) (d time.Duration, set bool, err error) {
+	if !adapters.Truthy(j.Walltime) {
+		return 0, false, nil
+	}
+	d, err = adapters.ParseWalltime(j.Walltime)
+	return d, true, err
 }
 
 // Signaller is a script writer whose scheduler can warn a job's batch
@@ -188,12 +197,9 @@ func (b *Bundle) Write(w adapters.ScriptWriter, rec adapters.Records, token stri
 		if rc == "" {
 			return nil, fmt.Errorf("bundle %s: no state directory to record the steps' ends in", b.Name)
 		}
-		limit := time.Duration(0)
-		if adapters.Truthy(j.Walltime) {
-			var err error
-			if limit, err = adapters.ParseWalltime(j.Walltime); err != nil {
-				return nil, fmt.Errorf("bundle %s: step %s: %w", b.Name, j.Name, err)
-			}
+		limit, _, err := ownWalltime(j) // 0 for none
+		if err != nil {
+			return nil, fmt.Errorf("bundle %s: step %s: %w", b.Name, j.Name, err)
 		}
 		fields := []string{j.Name, j.Token, abs(j.Script), abs(j.Workspace),
 			abs(filepath.Join(j.Workspace, j.Name+".out")), abs(filepath.Join(j.Workspace, j.Name+".err")), abs(rc),
